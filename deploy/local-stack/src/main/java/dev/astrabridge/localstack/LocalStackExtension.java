@@ -34,7 +34,7 @@ public final class LocalStackExtension implements BeforeAllCallback, ParameterRe
     return stack(extensionContext);
   }
 
-  private record Holder(LocalStack stack) implements ExtensionContext.Store.CloseableResource {
+  private record Holder(LocalStack stack) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() {
       stack.stopWhatWasStarted();

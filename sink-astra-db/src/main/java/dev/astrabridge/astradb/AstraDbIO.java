@@ -1,0 +1,339 @@
+package dev.astrabridge.astradb;
+
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.google.auto.value.AutoValue;
+import dev.astrabridge.astradb.connect.AstraDbConnection;
+import dev.astrabridge.astradb.connect.DefaultSessionFactory;
+import dev.astrabridge.astradb.connect.SessionFactory;
+import dev.astrabridge.astradb.decode.PayloadFormat;
+import dev.astrabridge.astradb.mapping.MappingPlan;
+import dev.astrabridge.astradb.mapping.MappingSpec;
+import dev.astrabridge.astradb.write.FailurePolicy;
+import dev.astrabridge.astradb.write.WriteFn;
+import dev.astrabridge.astradb.write.WriteSpec;
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import dev.astrabridge.schemas.envelope.DeadLetter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.VoidCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Beam IO for Astra DB and any Cassandra, on the 4.x driver (Secure Connect Bundle + token, or contact points).
+ * Broker-agnostic: it reads {@link BridgeMessage} envelopes, whatever produced them.
+ *
+ * <pre>{@code
+ * AstraDbIO.WriteResult result = messages.apply("Write orders", AstraDbIO.write()
+ *     .withConnection(AstraDbConnection.astra(SecretRef.of("path:/secrets/scb.zip"), SecretRef.of("env:ASTRA_TOKEN")))
+ *     .withTable("shop", "orders")
+ *     .withPayloadFormat(PayloadFormat.avroSingleObject(OrderEvent.getClassSchema()))
+ *     .withMapping(MappingSpec.parse("order_id = order_id, customer_id = customer.customer_id, *")));
+ * result.getDeadLetters().apply(...);
+ * }</pre>
+ */
+public final class AstraDbIO {
+
+  /** A transform writing messages into one table; see {@link Write}. */
+  public static Write write() {
+    return new AutoValue_AstraDbIO_Write.Builder()
+        .setMapping(MappingSpec.auto())
+        .setConsistency(DefaultConsistencyLevel.LOCAL_QUORUM)
+        .setFailurePolicy(FailurePolicy.DEAD_LETTER)
+        .setWriteNulls(false)
+        .setTombstonesDelete(false)
+        .setMaxBatchRows(32)
+        .setMaxBatchBytes(16 * 1024)
+        .setMaxBufferedRows(1000)
+        .setMaxConcurrentRequests(64)
+        .setMaxRowBytes(1024 * 1024)
+        .setRetryTimeout(Duration.ofMinutes(2))
+        .setSessionFactory(new DefaultSessionFactory())
+        .build();
+  }
+
+  /**
+   * Decodes each message's Avro payload, maps it to a row ({@link MappingSpec}, validated against the live table
+   * when the workers start) and writes it idempotently. Returns a {@link WriteResult} whose dead-letter output holds
+   * every message that could not be decoded, mapped or written, with its original bytes and the reason.
+   */
+  @AutoValue
+  public abstract static class Write extends PTransform<PCollection<BridgeMessage>, WriteResult> implements WriteSpec {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public abstract @Nullable AstraDbConnection connection();
+
+    @Override
+    public abstract @Nullable String keyspace();
+
+    @Override
+    public abstract @Nullable String table();
+
+    @Override
+    public abstract MappingSpec mapping();
+
+    @Override
+    public abstract @Nullable PayloadFormat payloadFormat();
+
+    public abstract DefaultConsistencyLevel consistency();
+
+    @Override
+    public abstract FailurePolicy failurePolicy();
+
+    public abstract boolean writeNulls();
+
+    public abstract @Nullable String deleteField();
+
+    @Override
+    public abstract boolean tombstonesDelete();
+
+    @Override
+    public abstract int maxBatchRows();
+
+    @Override
+    public abstract int maxBatchBytes();
+
+    @Override
+    public abstract int maxBufferedRows();
+
+    @Override
+    public abstract int maxConcurrentRequests();
+
+    public abstract int maxRowBytes();
+
+    @Override
+    public abstract Duration retryTimeout();
+
+    @Override
+    public abstract SessionFactory sessionFactory();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setConnection(AstraDbConnection value);
+
+      abstract Builder setKeyspace(String value);
+
+      abstract Builder setTable(String value);
+
+      abstract Builder setMapping(MappingSpec value);
+
+      abstract Builder setPayloadFormat(PayloadFormat value);
+
+      abstract Builder setConsistency(DefaultConsistencyLevel value);
+
+      abstract Builder setFailurePolicy(FailurePolicy value);
+
+      abstract Builder setWriteNulls(boolean value);
+
+      abstract Builder setDeleteField(String value);
+
+      abstract Builder setTombstonesDelete(boolean value);
+
+      abstract Builder setMaxBatchRows(int value);
+
+      abstract Builder setMaxBatchBytes(int value);
+
+      abstract Builder setMaxBufferedRows(int value);
+
+      abstract Builder setMaxConcurrentRequests(int value);
+
+      abstract Builder setMaxRowBytes(int value);
+
+      abstract Builder setRetryTimeout(Duration value);
+
+      abstract Builder setSessionFactory(SessionFactory value);
+
+      abstract Write build();
+    }
+
+    public Write withConnection(AstraDbConnection connection) {
+      return toBuilder().setConnection(Objects.requireNonNull(connection, "connection")).build();
+    }
+
+    /** The target table (CQL names: unquoted are case-insensitive). */
+    public Write withTable(String keyspace, String table) {
+      return toBuilder().setKeyspace(requireText(keyspace, "withTable: keyspace")).setTable(requireText(table, "withTable: table")).build();
+    }
+
+    public Write withMapping(MappingSpec mapping) {
+      return toBuilder().setMapping(Objects.requireNonNull(mapping, "mapping")).build();
+    }
+
+    public Write withPayloadFormat(PayloadFormat format) {
+      return toBuilder().setPayloadFormat(Objects.requireNonNull(format, "payloadFormat")).build();
+    }
+
+    /** Write consistency; LOCAL_QUORUM by default (Astra DB refuses ONE and ANY for writes). */
+    public Write withConsistency(DefaultConsistencyLevel consistency) {
+      if (consistency.isSerial()) {
+        throw new IllegalArgumentException("withConsistency: " + consistency + " is a serial level (for lightweight"
+            + " transactions); valid: ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM");
+      }
+      return toBuilder().setConsistency(consistency).build();
+    }
+
+    /** What to do with rows that still fail after retries (default {@link FailurePolicy#DEAD_LETTER}). */
+    public Write withFailurePolicy(FailurePolicy policy) {
+      return toBuilder().setFailurePolicy(Objects.requireNonNull(policy)).build();
+    }
+
+    /** Write nulls as nulls (tombstones) instead of leaving the columns unset (the default). */
+    public Write withWriteNulls(boolean writeNulls) {
+      return toBuilder().setWriteNulls(writeNulls).build();
+    }
+
+    /** A boolean field path: a record where it is true deletes its row instead of writing it. */
+    public Write withDeleteField(String fieldPath) {
+      return toBuilder().setDeleteField(requireText(fieldPath, "withDeleteField")).build();
+    }
+
+    /** An empty payload deletes the row whose primary key the mapping takes from message metadata (e.g. @key). */
+    public Write withTombstonesAsDeletes(boolean tombstonesDelete) {
+      return toBuilder().setTombstonesDelete(tombstonesDelete).build();
+    }
+
+    /** Rows of one partition per UNLOGGED batch (1 disables batching) and the batch's byte budget. */
+    public Write withBatching(int maxRows, int maxBytes) {
+      checkPositive(maxRows, "withBatching: maxRows");
+      checkPositive(maxBytes, "withBatching: maxBytes");
+      return toBuilder().setMaxBatchRows(maxRows).setMaxBatchBytes(maxBytes).build();
+    }
+
+    /** Rows buffered per bundle while waiting for partners of their partition, before all are sent. */
+    public Write withMaxBufferedRows(int maxBufferedRows) {
+      checkPositive(maxBufferedRows, "withMaxBufferedRows");
+      return toBuilder().setMaxBufferedRows(maxBufferedRows).build();
+    }
+
+    /** In-flight requests per worker thread: the ceiling of the adaptive (AIMD) limit. */
+    public Write withMaxConcurrentRequests(int maxConcurrentRequests) {
+      checkPositive(maxConcurrentRequests, "withMaxConcurrentRequests");
+      return toBuilder().setMaxConcurrentRequests(maxConcurrentRequests).build();
+    }
+
+    /** A row larger than this (serialized values) is dead-lettered instead of sent. */
+    public Write withMaxRowBytes(int maxRowBytes) {
+      checkPositive(maxRowBytes, "withMaxRowBytes");
+      return toBuilder().setMaxRowBytes(maxRowBytes).build();
+    }
+
+    /** How long a failing write is retried (exponential backoff) before the failure policy applies. */
+    public Write withRetryTimeout(Duration retryTimeout) {
+      if (retryTimeout == null || retryTimeout.isNegative()) {
+        throw new IllegalArgumentException("withRetryTimeout: must be zero or positive, got " + retryTimeout);
+      }
+      return toBuilder().setRetryTimeout(retryTimeout).build();
+    }
+
+    /** Replaces how sessions are opened (tests reach failure paths through it). */
+    public Write withSessionFactory(SessionFactory sessionFactory) {
+      return toBuilder().setSessionFactory(Objects.requireNonNull(sessionFactory)).build();
+    }
+
+    @Override
+    public MappingPlan.Options planOptions() {
+      return new MappingPlan.Options(writeNulls(), deleteField(), maxRowBytes(), consistency());
+    }
+
+    @Override
+    public WriteResult expand(PCollection<BridgeMessage> input) {
+      if (connection() == null) {
+        throw new IllegalArgumentException("AstraDbIO.write(): withConnection() is required");
+      }
+      if (table() == null) {
+        throw new IllegalArgumentException("AstraDbIO.write(): withTable(keyspace, table) is required");
+      }
+      if (payloadFormat() == null) {
+        throw new IllegalArgumentException("AstraDbIO.write(): withPayloadFormat() is required");
+      }
+      TupleTag<Void> main = new TupleTag<Void>() {};
+      TupleTag<DeadLetter> deadLetters = new TupleTag<DeadLetter>() {};
+      PCollectionTuple out = input.apply("Decode, map and write", ParDo.of(new WriteFn(this, deadLetters))
+          .withOutputTags(main, TupleTagList.of(deadLetters)));
+      out.get(main).setCoder(VoidCoder.of());
+      PCollection<DeadLetter> dead = out.get(deadLetters).setCoder(AvroCoder.of(DeadLetter.class));
+      return new WriteResult(input.getPipeline(), deadLetters, dead);
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      if (connection() != null) {
+        connection().populateDisplayData(builder);
+      }
+      builder.addIfNotNull(DisplayData.item("table", keyspace() == null ? null : keyspace() + "." + table()).withLabel("Table"))
+          .add(DisplayData.item("mapping", mapping().toString()).withLabel("Mapping"))
+          .addIfNotNull(DisplayData.item("payloadFormat", payloadFormat() == null ? null : payloadFormat().describe()).withLabel("Payload format"))
+          .add(DisplayData.item("consistency", consistency().name()).withLabel("Consistency"))
+          .add(DisplayData.item("failurePolicy", failurePolicy().name()).withLabel("Failure policy"))
+          .add(DisplayData.item("writeNulls", writeNulls()).withLabel("Write nulls"))
+          .addIfNotNull(DisplayData.item("deleteField", deleteField()).withLabel("Delete field"))
+          .add(DisplayData.item("tombstonesDelete", tombstonesDelete()).withLabel("Tombstones delete"))
+          .add(DisplayData.item("maxBatchRows", maxBatchRows()).withLabel("Max rows per batch"))
+          .add(DisplayData.item("maxBatchBytes", maxBatchBytes()).withLabel("Max bytes per batch"))
+          .add(DisplayData.item("maxConcurrentRequests", maxConcurrentRequests()).withLabel("Max concurrent requests"))
+          .add(DisplayData.item("retryTimeout", retryTimeout().toString()).withLabel("Retry timeout"));
+    }
+
+    private static String requireText(String value, String what) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(what + " must not be empty");
+      }
+      return value;
+    }
+
+    private static void checkPositive(int value, String what) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(what + " must be positive, got " + value);
+      }
+    }
+  }
+
+  /** The outcome of {@link Write}: the dead-letter output. */
+  public static final class WriteResult implements POutput {
+    private final Pipeline pipeline;
+    private final TupleTag<DeadLetter> deadLetterTag;
+    private final PCollection<DeadLetter> deadLetters;
+
+    WriteResult(Pipeline pipeline, TupleTag<DeadLetter> deadLetterTag, PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.deadLetterTag = deadLetterTag;
+      this.deadLetters = deadLetters;
+    }
+
+    /** Messages that could not be decoded, mapped or written: original bytes, stage, reason. */
+    public PCollection<DeadLetter> getDeadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(deadLetterTag, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  private AstraDbIO() {}
+}
