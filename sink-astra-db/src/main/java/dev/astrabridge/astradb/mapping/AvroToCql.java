@@ -348,6 +348,10 @@ final class AvroToCql {
         return schema.getLogicalType() == null ? String::valueOf : null;
       case BYTES:
       case FIXED:
+        if (schema.getType() == Schema.Type.FIXED && schema.getLogicalType() == null) {
+          // a fixed-size code (currency, country): its bytes as UTF-8 text
+          return v -> new String(((GenericFixed) v).bytes(), StandardCharsets.UTF_8);
+        }
         if (schema.getLogicalType() instanceof LogicalTypes.Decimal) {
           Converter decimal = decimal(schema);
           return v -> ((BigDecimal) decimal.convert(v)).toPlainString();
