@@ -152,6 +152,9 @@ public abstract class AstraDbConnection implements Serializable {
       builder.add(DisplayData.item("contactPoints", String.join(",", contactPoints())).withLabel("Contact points"));
       builder.add(DisplayData.item("localDatacenter", localDatacenter()).withLabel("Local datacenter"));
       builder.addIfNotNull(DisplayData.item("username", username()).withLabel("Username"));
+      if (password() != null) {
+        builder.add(DisplayData.item("password", password().describe()).withLabel("Password (reference)"));
+      }
       builder.add(DisplayData.item("tls", tlsTrustCertificate() != null).withLabel("TLS"));
     }
     List<String> overrides = new ArrayList<>();
