@@ -399,11 +399,14 @@ public final class MappingPlan {
     return deleteFlag != null && Boolean.TRUE.equals(deleteFlag.get(record, message));
   }
 
+  /** A bound statement and its serialized size (computed once). */
+  public record Mapped(BoundStatement statement, int bytes) {}
+
   /**
    * The statement writing this record: an INSERT, or a DELETE when the delete field is true or {@code record} is
    * null (a tombstone: its primary key must come from metadata or literals).
    */
-  public BoundStatement statementFor(GenericRecord record, BridgeMessage message) throws RecordMappingException {
+  public Mapped statementFor(GenericRecord record, BridgeMessage message) throws RecordMappingException {
     long writeTime = writeTime(record, message);
     boolean isDelete = record == null || isDelete(record, message);
     BoundStatementBuilder builder;
@@ -450,7 +453,7 @@ public final class MappingPlan {
       throw new RecordMappingException(null, "the row is " + size + " bytes, over the limit of " + options.maxRowBytes()
           + " bytes (maxRowBytes)");
     }
-    return statement;
+    return new Mapped(statement, size);
   }
 
   private Object value(Binding binding, GenericRecord record, BridgeMessage message) throws RecordMappingException {

@@ -76,6 +76,7 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
   private transient Map<ByteBuffer, List<Row>> open;
   private transient Map<ByteBuffer, Integer> openBytes;
   private transient int buffered;
+  private transient int sinceFlush;
   private transient List<CompletableFuture<Void>> inFlight;
   private transient ConcurrentLinkedQueue<Failure> failures;
 
@@ -127,16 +128,19 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
         return;
       }
     }
-    BoundStatement statement;
+    MappingPlan.Mapped mapped;
     try {
-      statement = plan.statementFor(record, message);
+      mapped = plan.statementFor(record, message);
     } catch (RecordMappingException e) {
       deadLetter(out, DeadLetters.builder(message, DeadLetters.MAP, e.getMessage()).setTarget(plan.target())
           .setMappingEntry(e.entry()).setRecordJson(record == null ? null : record.toString()).build());
       return;
     }
-    add(new Row(message, timestamp, window, statement, statement.computeSizeInBytes(session.getContext())));
-    metrics.flush();
+    add(new Row(message, timestamp, window, mapped.statement(), mapped.bytes()));
+    if (++sinceFlush >= 256) {
+      metrics.flush();
+      sinceFlush = 0;
+    }
   }
 
   private void deadLetter(MultiOutputReceiver out, DeadLetter deadLetter) {
