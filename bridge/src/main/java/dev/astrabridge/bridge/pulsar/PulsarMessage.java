@@ -1,0 +1,122 @@
+package dev.astrabridge.bridge.pulsar;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * One message read from Astra Streaming: where it was (topic, partition, message id), what the producer attached
+ * (key, ordering key, properties, event time, producer name, sequence id), what the broker added (publish time,
+ * redelivery count) and the payload, untouched. Encoded by {@link PulsarMessageCoder} (deterministic: properties in
+ * key order).
+ */
+@DefaultCoder(PulsarMessageCoder.class)
+public final class PulsarMessage implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String topic;
+  private final int partition;
+  private final byte[] messageId;
+  private final long ledgerId;
+  private final long entryId;
+  private final int batchIndex;
+  private final @Nullable String key;
+  private final byte @Nullable [] orderingKey;
+  private final Map<String, String> properties;
+  private final long eventTime;
+  private final long publishTime;
+  private final @Nullable String producerName;
+  private final long sequenceId;
+  private final int redeliveryCount;
+  private final byte[] value;
+
+  public PulsarMessage(String topic, int partition, byte[] messageId, long ledgerId, long entryId, int batchIndex,
+                       @Nullable String key, byte @Nullable [] orderingKey, Map<String, String> properties,
+                       long eventTime, long publishTime, @Nullable String producerName, long sequenceId,
+                       int redeliveryCount, byte[] value) {
+    this.topic = Objects.requireNonNull(topic);
+    this.partition = partition;
+    this.messageId = Objects.requireNonNull(messageId);
+    this.ledgerId = ledgerId;
+    this.entryId = entryId;
+    this.batchIndex = batchIndex;
+    this.key = key;
+    this.orderingKey = orderingKey;
+    this.properties = Collections.unmodifiableMap(new TreeMap<>(properties));
+    this.eventTime = eventTime;
+    this.publishTime = publishTime;
+    this.producerName = producerName;
+    this.sequenceId = sequenceId;
+    this.redeliveryCount = redeliveryCount;
+    this.value = Objects.requireNonNull(value);
+  }
+
+  /** The (partition) topic the message was read from, e.g. persistent://t/ns/orders-partition-1. */
+  public String topic() { return topic; }
+
+  /** The partition index, or -1 for a non-partitioned topic. */
+  public int partition() { return partition; }
+
+  /** The broker's message id, serialized ({@code MessageId.toByteArray()}). */
+  public byte[] messageId() { return messageId; }
+
+  public long ledgerId() { return ledgerId; }
+
+  public long entryId() { return entryId; }
+
+  /** Index inside a batch entry, or -1. */
+  public int batchIndex() { return batchIndex; }
+
+  public @Nullable String key() { return key; }
+
+  public byte @Nullable [] orderingKey() { return orderingKey; }
+
+  /** Properties in key order. */
+  public Map<String, String> properties() { return properties; }
+
+  /** The producer's event time in epoch ms, 0 when unset. */
+  public long eventTime() { return eventTime; }
+
+  public long publishTime() { return publishTime; }
+
+  public @Nullable String producerName() { return producerName; }
+
+  public long sequenceId() { return sequenceId; }
+
+  public int redeliveryCount() { return redeliveryCount; }
+
+  public byte[] value() { return value; }
+
+  /** ledger:entry:partition:batch — readable, unique within the topic. */
+  public String messageIdString() {
+    return ledgerId + ":" + entryId + ":" + partition + ":" + batchIndex;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof PulsarMessage)) {
+      return false;
+    }
+    PulsarMessage m = (PulsarMessage) o;
+    return partition == m.partition && ledgerId == m.ledgerId && entryId == m.entryId && batchIndex == m.batchIndex
+        && eventTime == m.eventTime && publishTime == m.publishTime && sequenceId == m.sequenceId
+        && redeliveryCount == m.redeliveryCount && topic.equals(m.topic) && Arrays.equals(messageId, m.messageId)
+        && Objects.equals(key, m.key) && Arrays.equals(orderingKey, m.orderingKey) && properties.equals(m.properties)
+        && Objects.equals(producerName, m.producerName) && Arrays.equals(value, m.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(topic, partition, ledgerId, entryId, batchIndex);
+  }
+
+  @Override
+  public String toString() {
+    return "PulsarMessage{" + topic + " " + messageIdString() + ", key=" + key + ", " + value.length + " bytes}";
+  }
+}

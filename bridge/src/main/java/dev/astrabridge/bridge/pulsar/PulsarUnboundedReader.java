@@ -1,0 +1,237 @@
+package dev.astrabridge.bridge.pulsar;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.ConsumerBuilder;
+import org.apache.pulsar.client.api.DeadLetterPolicy;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.MessageIdAdv;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.common.naming.TopicName;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Reads one split through a consumer of the durable subscription. Messages are acknowledged only when a checkpoint
+ * mark covering them is finalized; the watermark follows the largest event time seen, and moves to
+ * {@code now - idleTimeout} while the split has had nothing to read for {@code idleTimeout}, so an idle partition
+ * does not hold the pipeline's watermark back.
+ */
+final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<PulsarMessage> {
+  private final PulsarUnboundedSource source;
+  private final AstraStreamingIO.Read spec;
+  private final @Nullable PulsarCheckpointMark restored;
+  private final Counter received;
+
+  private String consumerKey;
+  private Consumer<byte[]> consumer;
+  private PulsarMessage current;
+  private Instant currentTimestamp;
+  private List<PulsarCheckpointMark.Emitted> emitted = new ArrayList<>();
+  private List<MessageId> emittedIds = new ArrayList<>();
+  private Instant maxEventTime = BoundedWindow.TIMESTAMP_MIN_VALUE;
+  private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
+  private long lastMessageMillis = System.currentTimeMillis();
+  private PulsarAdminRest admin;
+  private long backlogBytes = UnboundedSource.UnboundedReader.BACKLOG_UNKNOWN;
+  private long backlogFetchedAt;
+
+  PulsarUnboundedReader(PulsarUnboundedSource source, @Nullable PulsarCheckpointMark restored) {
+    this.source = source;
+    this.spec = source.spec();
+    this.restored = restored;
+    this.received = Metrics.counter("pulsar:" + spec.subscription(), "messages_read");
+  }
+
+  @Override
+  public boolean start() throws IOException {
+    try {
+      PulsarClients.Lease lease = PulsarClients.acquire(spec.connection());
+      consumerKey = spec.connection().key() + "|" + spec.subscription() + "|" + source.index() + "|" + source.assigned();
+      consumer = PulsarConsumers.acquire(consumerKey, lease, () -> consumerBuilder(lease).subscribe());
+    } catch (PulsarClientException.AuthenticationException | PulsarClientException.AuthorizationException e) {
+      throw new IOException("Pulsar refused the subscription " + spec.subscription() + " on " + source.assigned() + " ("
+          + (spec.connection().token() == null ? "no token" : "token " + spec.connection().token().describe()) + "): "
+          + e.getMessage(), e);
+    }
+    if (restored != null && !restored.emitted().isEmpty()) {
+      // the output of the restored checkpoint was committed with it: its messages can be acknowledged now
+      List<MessageId> ids = new ArrayList<>();
+      for (PulsarCheckpointMark.Emitted e : restored.emitted()) {
+        ids.add(MessageId.fromByteArrayWithTopic(e.messageId(), e.topic()));
+      }
+      consumer.acknowledgeAsync(ids);
+    }
+    if (spec.connection().adminUrl() != null) {
+      admin = PulsarAdminRest.of(spec.connection());
+    }
+    return advance();
+  }
+
+  private ConsumerBuilder<byte[]> consumerBuilder(PulsarClients.Lease lease) {
+      ConsumerBuilder<byte[]> builder = lease.client().newConsumer(Schema.BYTES)
+          .subscriptionName(spec.subscription())
+          .subscriptionType(spec.subscriptionType())
+          .subscriptionInitialPosition(spec.startFromEarliest() ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
+          .receiverQueueSize(spec.receiverQueueSize())
+          .consumerName(spec.subscription() + "-" + source.index() + "-" + Long.toHexString(System.nanoTime()))
+          .negativeAckRedeliveryDelay(spec.negativeAckRedeliveryDelay().getMillis(), TimeUnit.MILLISECONDS);
+      if (spec.topicsPattern() != null) {
+        builder.topicsPattern(spec.topicsPattern());
+      } else {
+        builder.topics(source.assigned());
+      }
+      if (spec.ackTimeout() != null) {
+        builder.ackTimeout(spec.ackTimeout().getMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (spec.deadLetterTopic() != null) {
+        builder.deadLetterPolicy(DeadLetterPolicy.builder().maxRedeliverCount(spec.maxRedeliverCount())
+            .deadLetterTopic(spec.deadLetterTopic()).build());
+      }
+      return builder;
+  }
+
+  @Override
+  public boolean advance() throws IOException {
+    Message<byte[]> message;
+    try {
+      message = consumer.receive(0, TimeUnit.MILLISECONDS);
+    } catch (PulsarClientException e) {
+      throw new IOException("receiving from " + source.assigned() + " failed: " + e.getMessage(), e);
+    }
+    if (message == null) {
+      current = null;
+      return false;
+    }
+    lastMessageMillis = System.currentTimeMillis();
+    current = toPulsarMessage(message);
+    Instant eventTime = spec.timestampFn() != null ? spec.timestampFn().apply(current)
+        : new Instant(current.eventTime() > 0 ? current.eventTime() : current.publishTime());
+    currentTimestamp = eventTime;
+    if (eventTime.isAfter(maxEventTime)) {
+      maxEventTime = eventTime;
+    }
+    emitted.add(new PulsarCheckpointMark.Emitted(message.getTopicName(), current.messageId()));
+    emittedIds.add(message.getMessageId());
+    received.inc();
+    return true;
+  }
+
+  static PulsarMessage toPulsarMessage(Message<byte[]> m) {
+    MessageId id = m.getMessageId();
+    long ledger = -1;
+    long entry = -1;
+    int batch = -1;
+    int partition = -1;
+    if (id instanceof MessageIdAdv) {
+      MessageIdAdv adv = (MessageIdAdv) id;
+      ledger = adv.getLedgerId();
+      entry = adv.getEntryId();
+      batch = adv.getBatchIndex();
+      partition = adv.getPartitionIndex();
+    }
+    if (partition < 0) {
+      partition = TopicName.getPartitionIndex(m.getTopicName());
+    }
+    return new PulsarMessage(m.getTopicName(), partition, id.toByteArray(), ledger, entry, batch,
+        m.hasKey() ? m.getKey() : null, m.hasOrderingKey() ? m.getOrderingKey() : null, m.getProperties(),
+        m.getEventTime(), m.getPublishTime(), m.getProducerName(), m.getSequenceId(), m.getRedeliveryCount(),
+        m.getData());
+  }
+
+
+  @Override
+  public PulsarMessage getCurrent() {
+    if (current == null) {
+      throw new NoSuchElementException();
+    }
+    return current;
+  }
+
+  @Override
+  public Instant getCurrentTimestamp() {
+    if (current == null) {
+      throw new NoSuchElementException();
+    }
+    return currentTimestamp;
+  }
+
+  @Override
+  public byte[] getCurrentRecordId() {
+    if (current == null) {
+      throw new NoSuchElementException();
+    }
+    return (current.topic() + "/" + current.messageIdString()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public Instant getWatermark() {
+    Instant candidate = maxEventTime;
+    long idleMillis = spec.idleTimeout().getMillis();
+    if (System.currentTimeMillis() - lastMessageMillis >= idleMillis) {
+      Instant idle = Instant.now().minus(Duration.millis(idleMillis));
+      if (idle.isAfter(candidate)) {
+        candidate = idle;
+      }
+    }
+    if (candidate.isAfter(watermark)) {
+      watermark = candidate;
+    }
+    return watermark;
+  }
+
+  @Override
+  public PulsarCheckpointMark getCheckpointMark() {
+    PulsarCheckpointMark mark = new PulsarCheckpointMark(emitted, emittedIds, consumer);
+    emitted = new ArrayList<>();
+    emittedIds = new ArrayList<>();
+    return mark;
+  }
+
+  @Override
+  public long getSplitBacklogBytes() {
+    if (admin == null || source.assigned().isEmpty()) {
+      return BACKLOG_UNKNOWN;
+    }
+    long now = System.currentTimeMillis();
+    if (now - backlogFetchedAt > 10_000) {
+      backlogFetchedAt = now;
+      long total = 0;
+      for (String topic : source.assigned()) {
+        long bytes = admin.backlogBytes(topic, spec.subscription());
+        if (bytes < 0) {
+          total = BACKLOG_UNKNOWN;
+          break;
+        }
+        total += bytes;
+      }
+      backlogBytes = total;
+    }
+    return backlogBytes;
+  }
+
+  @Override
+  public PulsarUnboundedSource getCurrentSource() {
+    return source;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (consumer != null) {
+      PulsarConsumers.release(consumerKey);
+      consumer = null;
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package dev.astrabridge.bridge.pulsar;
+
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import dev.astrabridge.schemas.envelope.DeadLetter;
+import dev.astrabridge.schemas.envelope.DeadLetters;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.ProducerBuilder;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.TypedMessageBuilder;
+import org.joda.time.Instant;
+
+/** Sends envelopes with async producers; see {@link AstraStreamingIO.Write}. */
+final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
+  private static final long serialVersionUID = 1L;
+
+  private final AstraStreamingIO.Write spec;
+  private final TupleTag<DeadLetter> deadLetterTag;
+  private final Counter sent;
+  private final Counter deadLettered;
+
+  private transient PulsarClients.Lease lease;
+  private transient Map<String, Producer<byte[]>> producers;
+  private transient List<Pending> pending;
+
+  private static final class Pending {
+    final BridgeMessage message;
+    final Instant timestamp;
+    final BoundedWindow window;
+    final String shard;
+    final Long sequence;
+    CompletableFuture<MessageId> future;
+    int attempts = 1;
+
+    Pending(BridgeMessage message, Instant timestamp, BoundedWindow window, String shard, Long sequence) {
+      this.message = message;
+      this.timestamp = timestamp;
+      this.window = window;
+      this.shard = shard;
+      this.sequence = sequence;
+    }
+  }
+
+  PulsarWriteFn(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
+    this.spec = spec;
+    this.deadLetterTag = deadLetterTag;
+    this.sent = Metrics.counter("pulsar:" + spec.topic(), "messages_sent");
+    this.deadLettered = Metrics.counter("pulsar:" + spec.topic(), "dead_lettered");
+  }
+
+  private boolean effectivelyOnce() {
+    return spec.producerNamePrefix() != null;
+  }
+
+  @Setup
+  public void setup() throws PulsarClientException {
+    lease = PulsarClients.acquire(spec.connection());
+    producers = new HashMap<>();
+  }
+
+  @StartBundle
+  public void startBundle() {
+    pending = new ArrayList<>();
+  }
+
+  private String producerKey(String shard) {
+    return spec.connection().key() + "|" + spec.topic() + "|" + (effectivelyOnce() ? producerName(shard) : "");
+  }
+
+  private String producerName(String shard) {
+    return spec.producerNamePrefix() + "-" + shard.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private Producer<byte[]> producer(String shard) throws PulsarClientException {
+    Producer<byte[]> producer = producers.get(shard);
+    if (producer == null) {
+      producer = PulsarProducers.acquire(producerKey(shard), () -> newProducer(shard));
+      producers.put(shard, producer);
+    }
+    return producer;
+  }
+
+  private Producer<byte[]> newProducer(String shard) throws PulsarClientException {
+      ProducerBuilder<byte[]> builder = lease.client().newProducer(Schema.BYTES)
+          .topic(spec.topic())
+          .enableBatching(spec.batchingMaxPublishDelay().getMillis() > 0)
+          .batchingMaxPublishDelay(Math.max(1, spec.batchingMaxPublishDelay().getMillis()), TimeUnit.MILLISECONDS)
+          .batchingMaxMessages(spec.batchingMaxMessages())
+          .maxPendingMessages(spec.maxPendingMessages())
+          .blockIfQueueFull(true)
+          .compressionType(spec.compression())
+          .sendTimeout((int) spec.sendTimeout().getMillis(), TimeUnit.MILLISECONDS);
+      if (effectivelyOnce()) {
+        builder.producerName(producerName(shard));
+      }
+      return builder.create();
+  }
+
+  @ProcessElement
+  public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
+                             MultiOutputReceiver out) throws PulsarClientException {
+    String shard = "";
+    Long sequence = null;
+    if (effectivelyOnce()) {
+      try {
+        shard = PulsarPositions.shard(message);
+        sequence = PulsarPositions.sequence(message);
+      } catch (IllegalArgumentException e) {
+        out.get(deadLetterTag).output(DeadLetters.builder(message, DeadLetters.RELAY, e.getMessage())
+            .setTarget(spec.topic()).build());
+        deadLettered.inc();
+        return;
+      }
+    }
+    Pending p = new Pending(message, timestamp, window, shard, sequence);
+    send(p);
+    pending.add(p);
+  }
+
+  private void send(Pending p) throws PulsarClientException {
+    BridgeMessage m = p.message;
+    TypedMessageBuilder<byte[]> builder = producer(p.shard).newMessage().value(bytes(m.getPayload()));
+    if (m.getKey() != null) {
+      builder.key(m.getKey());
+    }
+    if (m.getOrderingKey() != null) {
+      builder.orderingKey(m.getOrderingKey().getBytes(StandardCharsets.UTF_8));
+    }
+    if (m.getAttributes() != null && !m.getAttributes().isEmpty()) {
+      builder.properties(m.getAttributes());
+    }
+    if (m.getEventTime() != null) {
+      builder.eventTime(m.getEventTime().toEpochMilli());
+    }
+    if (p.sequence != null) {
+      builder.sequenceId(p.sequence);
+    }
+    p.future = builder.sendAsync();
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext context) throws Exception {
+    for (Producer<byte[]> producer : producers.values()) {
+      producer.flushAsync();
+    }
+    List<Pending> remaining = pending;
+    while (!remaining.isEmpty()) {
+      List<Pending> retry = new ArrayList<>();
+      for (Pending p : remaining) {
+        Throwable error = outcome(p.future);
+        if (error == null) {
+          sent.inc();
+          continue;
+        }
+        if (isTooLarge(error)) {
+          deadLetter(context, p, "the message (" + p.message.getPayload().remaining() + " bytes) is larger than the"
+              + " broker accepts: " + DeadLetters.describe(error));
+        } else if (effectivelyOnce()) {
+          // resending out of sequence order would make the broker drop it as a duplicate: fail, let the runner replay
+          throw new PulsarClientException("effectively-once send to " + spec.topic() + " failed; the bundle fails so"
+              + " the runner replays it: " + DeadLetters.describe(error));
+        } else if (p.attempts < spec.maxAttempts()) {
+          p.attempts++;
+          send(p);
+          retry.add(p);
+        } else {
+          deadLetter(context, p, "send failed after " + p.attempts + " attempts: " + DeadLetters.describe(error));
+        }
+      }
+      if (!retry.isEmpty()) {
+        for (Producer<byte[]> producer : producers.values()) {
+          producer.flushAsync();
+        }
+      }
+      remaining = retry;
+    }
+    pending.clear();
+  }
+
+  private void deadLetter(FinishBundleContext context, Pending p, String reason) {
+    context.output(deadLetterTag, DeadLetters.builder(p.message, DeadLetters.RELAY, reason).setTarget(spec.topic())
+        .setAttempts(p.attempts).build(), p.timestamp, p.window);
+    deadLettered.inc();
+  }
+
+  private static Throwable outcome(CompletableFuture<MessageId> future) throws InterruptedException {
+    try {
+      future.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause() instanceof CompletionException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+    }
+  }
+
+  static boolean isTooLarge(Throwable error) {
+    String message = String.valueOf(error.getMessage()).toLowerCase();
+    return error instanceof PulsarClientException.InvalidMessageException
+        || error instanceof PulsarClientException.NotAllowedException && message.contains("size")
+        || message.contains("exceeds the max") || message.contains("message size is bigger");
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  @Teardown
+  public void teardown() {
+    if (producers != null) {
+      for (String shard : producers.keySet()) {
+        PulsarProducers.release(producerKey(shard));
+      }
+      producers.clear();
+    }
+    if (lease != null) {
+      lease.close();
+    }
+  }
+}
