@@ -99,7 +99,9 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private Producer<byte[]> newProducer(String shard) throws PulsarClientException {
       ProducerBuilder<byte[]> builder = lease.client().newProducer(Schema.BYTES)
           .topic(spec.topic())
-          .enableBatching(spec.batchingMaxPublishDelay().getMillis() > 0)
+          // effectively-once sends unbatched: with batching, the first batch of new messages after replayed
+          // duplicates was dropped by the broker's deduplication (measured with pulsar-client/broker 4.2.4)
+          .enableBatching(!effectivelyOnce() && spec.batchingMaxPublishDelay().getMillis() > 0)
           .batchingMaxPublishDelay(Math.max(1, spec.batchingMaxPublishDelay().getMillis()), TimeUnit.MILLISECONDS)
           .batchingMaxMessages(spec.batchingMaxMessages())
           .maxPendingMessages(spec.maxPendingMessages())
