@@ -2,7 +2,9 @@ package dev.astrabridge.bridge.pulsar;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.io.UnboundedSource;
@@ -18,6 +20,7 @@ import org.apache.pulsar.client.api.MessageIdAdv;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.client.api.SubscriptionType;
 import org.apache.pulsar.common.naming.TopicName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -39,8 +42,10 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
   private Consumer<byte[]> consumer;
   private PulsarMessage current;
   private Instant currentTimestamp;
-  private List<PulsarCheckpointMark.Emitted> emitted = new ArrayList<>();
-  private List<MessageId> emittedIds = new ArrayList<>();
+  /** Failover/Exclusive: only the last id per topic (cumulative ack); Shared: all of them. */
+  private final boolean cumulative;
+  private Map<String, MessageId> lastByTopic = new LinkedHashMap<>();
+  private Map<String, List<MessageId>> allByTopic = new LinkedHashMap<>();
   private Instant maxEventTime = BoundedWindow.TIMESTAMP_MIN_VALUE;
   private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
   private long lastMessageMillis = System.currentTimeMillis();
@@ -53,6 +58,8 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     this.spec = source.spec();
     this.restored = restored;
     this.received = Metrics.counter("pulsar:" + spec.subscription(), "messages_read");
+    this.cumulative = spec.subscriptionType() == SubscriptionType.Failover
+        || spec.subscriptionType() == SubscriptionType.Exclusive;
   }
 
   @Override
@@ -66,13 +73,9 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
           + (spec.connection().token() == null ? "no token" : "token " + spec.connection().token().describe()) + "): "
           + e.getMessage(), e);
     }
-    if (restored != null && !restored.emitted().isEmpty()) {
+    if (restored != null) {
       // the output of the restored checkpoint was committed with it: its messages can be acknowledged now
-      List<MessageId> ids = new ArrayList<>();
-      for (PulsarCheckpointMark.Emitted e : restored.emitted()) {
-        ids.add(MessageId.fromByteArrayWithTopic(e.messageId(), e.topic()));
-      }
-      consumer.acknowledgeAsync(ids);
+      PulsarCheckpointMark.acknowledge(consumer, restored.cumulative(), restored.restoredIds());
     }
     if (spec.connection().adminUrl() != null) {
       admin = PulsarAdminRest.of(spec.connection());
@@ -123,8 +126,11 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     if (eventTime.isAfter(maxEventTime)) {
       maxEventTime = eventTime;
     }
-    emitted.add(new PulsarCheckpointMark.Emitted(message.getTopicName(), current.messageId()));
-    emittedIds.add(message.getMessageId());
+    if (cumulative) {
+      lastByTopic.put(message.getTopicName(), message.getMessageId());
+    } else {
+      allByTopic.computeIfAbsent(message.getTopicName(), t -> new ArrayList<>()).add(message.getMessageId());
+    }
     received.inc();
     return true;
   }
@@ -194,10 +200,24 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
 
   @Override
   public PulsarCheckpointMark getCheckpointMark() {
-    PulsarCheckpointMark mark = new PulsarCheckpointMark(emitted, emittedIds, consumer);
-    emitted = new ArrayList<>();
-    emittedIds = new ArrayList<>();
-    return mark;
+    Map<String, List<byte[]>> encoded = new LinkedHashMap<>();
+    List<MessageId> ids = new ArrayList<>();
+    if (cumulative) {
+      lastByTopic.forEach((topic, id) -> {
+        encoded.put(topic, List.of(id.toByteArray()));
+        ids.add(id);
+      });
+      lastByTopic = new LinkedHashMap<>();
+    } else {
+      allByTopic.forEach((topic, list) -> {
+        List<byte[]> bytes = new ArrayList<>(list.size());
+        list.forEach(id -> bytes.add(id.toByteArray()));
+        encoded.put(topic, bytes);
+        ids.addAll(list);
+      });
+      allByTopic = new LinkedHashMap<>();
+    }
+    return new PulsarCheckpointMark(cumulative, encoded, ids, consumer);
   }
 
   @Override

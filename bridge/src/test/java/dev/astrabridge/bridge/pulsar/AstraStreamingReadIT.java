@@ -63,7 +63,7 @@ class AstraStreamingReadIT {
   @Test
   void readsEveryMessageOfAThreePartitionTopicExactlyOnce(LocalStack stack) throws Exception {
     String topic = PulsarTestSupport.topic(stack, "ingest", "read3");
-    PulsarTestSupport.createPartitioned(stack, topic, 3);
+    stack.createPartitionedTopic(topic, 3);
     int n = 3000;
     try (PulsarClient client = PulsarTestSupport.client(stack)) {
       produce(client, topic, n, false);
@@ -150,7 +150,7 @@ class AstraStreamingReadIT {
   @Test
   void watermarkFollowsEventTimeAndAnIdlePartitionDoesNotHoldItBack(LocalStack stack) throws Exception {
     String topic = PulsarTestSupport.topic(stack, "ingest", "watermark");
-    PulsarTestSupport.createPartitioned(stack, topic, 3);
+    stack.createPartitionedTopic(topic, 3);
     Instant eventTime = Instant.now().minus(Duration.standardHours(1));
     try (PulsarClient client = PulsarTestSupport.client(stack);
          Producer<byte[]> producer = client.newProducer().topic(topic + "-partition-0").create()) {

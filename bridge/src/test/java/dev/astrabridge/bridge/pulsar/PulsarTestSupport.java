@@ -2,10 +2,6 @@ package dev.astrabridge.bridge.pulsar;
 
 import dev.astrabridge.astradb.connect.SecretRef;
 import dev.astrabridge.localstack.LocalStack;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -43,31 +39,6 @@ final class PulsarTestSupport {
   /** A fresh topic name in namespace {@code ns} (where broker deduplication is on). */
   static String topic(LocalStack stack, String ns, String prefix) {
     return stack.pulsarTopic(ns, prefix + "-" + UUID.randomUUID().toString().substring(0, 8));
-  }
-
-  /** Creates a partitioned topic with the admin token. */
-  static void createPartitioned(LocalStack stack, String topic, int partitions) throws Exception {
-    String path = topic.replace("persistent://", "/admin/v2/persistent/") + "/partitions";
-    HttpClient http = HttpClient.newBuilder().sslContext(sslContext(stack)).build();
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.pulsarAdminUrl() + path))
-        .header("Authorization", "Bearer " + stack.pulsarAdminToken()).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(Integer.toString(partitions))).build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 204) {
-      throw new IllegalStateException("creating " + topic + " answered " + response.statusCode() + " " + response.body());
-    }
-  }
-
-  static javax.net.ssl.SSLContext sslContext(LocalStack stack) throws Exception {
-    var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-    store.load(null, null);
-    try (var in = java.nio.file.Files.newInputStream(stack.caCert())) {
-      store.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    var context = javax.net.ssl.SSLContext.getInstance("TLS");
-    context.init(null, tmf.getTrustManagers(), null);
-    return context;
   }
 
   static Pipeline streamingPipeline() {

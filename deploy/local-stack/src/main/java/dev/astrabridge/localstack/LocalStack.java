@@ -205,6 +205,37 @@ public final class LocalStack {
 
   public Path pulsarAdminTokenFile() { return Path.of(value("PULSAR_ADMIN_TOKEN_FILE")); }
 
+  /** Creates a partitioned topic through the admin REST API, with the admin token. */
+  public void createPartitionedTopic(String topic, int partitions) {
+    String path = topic.replace("persistent://", "/admin/v2/persistent/") + "/partitions";
+    try {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (var in = Files.newInputStream(caCert())) {
+        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      var response = java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(pulsarAdminUrl() + path))
+              .header("Authorization", "Bearer " + pulsarAdminToken()).header("Content-Type", "application/json")
+              .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(Integer.toString(partitions))).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 204) {
+        throw new IllegalStateException("creating " + topic + " answered HTTP " + response.statusCode() + ": " + response.body());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("the stack's CA certificate is not usable", e);
+    }
+  }
+
   /** Token of the role with produce + consume grants on the tenant's namespaces. */
   public Path pulsarClientTokenFile() { return Path.of(value("PULSAR_CLIENT_TOKEN_FILE")); }
 
