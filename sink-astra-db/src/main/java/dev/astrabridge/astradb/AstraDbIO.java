@@ -202,6 +202,11 @@ public final class AstraDbIO {
       return toBuilder().setDeleteField(requireText(fieldPath, "withDeleteField")).build();
     }
 
+    /** {@link #withDeleteField} when a field path is given; unchanged for null (convenient with optional options). */
+    public Write withDeleteFieldIfSet(@Nullable String fieldPath) {
+      return fieldPath == null ? this : withDeleteField(fieldPath);
+    }
+
     /** An empty payload deletes the row whose primary key the mapping takes from message metadata (e.g. @key). */
     public Write withTombstonesAsDeletes(boolean tombstonesDelete) {
       return toBuilder().setTombstonesDelete(tombstonesDelete).build();

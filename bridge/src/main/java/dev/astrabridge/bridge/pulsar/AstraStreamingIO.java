@@ -55,6 +55,7 @@ public final class AstraStreamingIO {
         .setIdleTimeout(Duration.standardSeconds(10))
         .setRunnerDeduplication(false)
         .setMaxNumRecords(Long.MAX_VALUE)
+        .setPollTimeout(Duration.millis(10))
         .build();
   }
 
@@ -141,6 +142,8 @@ public final class AstraStreamingIO {
 
     abstract long maxNumRecords();
 
+    abstract Duration pollTimeout();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -178,6 +181,8 @@ public final class AstraStreamingIO {
       abstract Builder setRunnerDeduplication(boolean v);
 
       abstract Builder setMaxNumRecords(long v);
+
+      abstract Builder setPollTimeout(Duration v);
 
       abstract Read build();
     }
@@ -265,6 +270,11 @@ public final class AstraStreamingIO {
     /** Let the runner drop redeliveries by message id (Dataflow, Flink: bounded-time dedup). */
     public Read withRunnerDeduplication(boolean dedup) {
       return toBuilder().setRunnerDeduplication(dedup).build();
+    }
+
+    /** How long advance() waits for a message when the receive queue is empty (default 10 ms; 0: never). */
+    public Read withPollTimeout(Duration pollTimeout) {
+      return toBuilder().setPollTimeout(pollTimeout).build();
     }
 
     /** Stop after this many messages (tests, benchmarks). */

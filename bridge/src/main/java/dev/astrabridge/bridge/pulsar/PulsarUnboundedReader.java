@@ -111,6 +111,11 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     Message<byte[]> message;
     try {
       message = consumer.receive(0, TimeUnit.MILLISECONDS);
+      if (message == null && spec.pollTimeout().getMillis() > 0) {
+        // The queue is momentarily empty. Runners back off when advance() returns false (Beam's Flink source
+        // sleeps 50 ms), which caps a split near 20k msg/s with a 1000-message queue: wait a little first.
+        message = consumer.receive((int) spec.pollTimeout().getMillis(), TimeUnit.MILLISECONDS);
+      }
     } catch (PulsarClientException e) {
       throw new IOException("receiving from " + source.assigned() + " failed: " + e.getMessage(), e);
     }

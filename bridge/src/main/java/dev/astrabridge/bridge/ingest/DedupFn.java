@@ -1,0 +1,54 @@
+package dev.astrabridge.bridge.ingest;
+
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
+
+/**
+ * Passes the first message of each id in each window and counts the others as duplicates. The state of an id lives
+ * until its window expires (window end + allowed lateness) or for {@code duration} of processing time, whichever
+ * comes first, so state stays bounded on any windowing.
+ */
+public final class DedupFn extends DoFn<KV<String, BridgeMessage>, BridgeMessage> {
+  private final Duration duration;
+  private final Counter duplicates = Metrics.counter("ingest", "duplicates");
+
+  @StateId("seen")
+  private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
+
+  @TimerId("forget")
+  private final TimerSpec forgetSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+  public DedupFn(Duration duration) {
+    this.duration = duration;
+  }
+
+  @ProcessElement
+  public void process(@Element KV<String, BridgeMessage> element, @StateId("seen") ValueState<Boolean> seen,
+                      @TimerId("forget") Timer forget, OutputReceiver<BridgeMessage> out) {
+    if (Boolean.TRUE.equals(seen.read())) {
+      duplicates.inc();
+      io.micrometer.core.instrument.Metrics.counter("ingest.duplicates").increment();
+      return;
+    }
+    seen.write(true);
+    forget.offset(duration).setRelative();
+    out.output(element.getValue());
+  }
+
+  @OnTimer("forget")
+  public void forget(@StateId("seen") ValueState<Boolean> seen) {
+    seen.clear();
+  }
+}

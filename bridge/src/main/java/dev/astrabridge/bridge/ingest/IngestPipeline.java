@@ -1,0 +1,140 @@
+package dev.astrabridge.bridge.ingest;
+
+import dev.astrabridge.astradb.AstraDbIO;
+import dev.astrabridge.bridge.deadletter.DeadLetterSink;
+import dev.astrabridge.bridge.metrics.PrometheusEndpoint;
+import dev.astrabridge.bridge.options.BridgeOptions;
+import dev.astrabridge.bridge.options.Settings;
+import dev.astrabridge.bridge.pulsar.AstraStreamingIO;
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import dev.astrabridge.schemas.envelope.DeadLetter;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The ingest job: a topic of Avro events into Astra DB.
+ *
+ * <pre>
+ * Steps (stable names: Dataflow's update compatibility depends on them)
+ *   1. "Read from Astra Streaming" | "Read from Pub/Sub"  → envelopes (payload untouched, ids, event time)
+ *   2. "Dead-letter late events"   events behind the watermark by more than their window + allowed lateness
+ *   3. "Deduplicate"               first message per id in the dedup scope; the others counted, dropped
+ *   4. "Write to Astra DB"         decode → map → idempotent write (write-time = event time)
+ *   5. "Rollups"                   optional per-window aggregates, overwritten per pane
+ *   6. "Dead letters"              decode/map/write failures and late events → --deadLetter
+ * </pre>
+ */
+public final class IngestPipeline {
+  /** Shards of the late-data filter's watermark probe. */
+  static final int LATE_FILTER_SHARDS = 16;
+
+  public static void build(Pipeline pipeline, BridgeOptions options, Settings settings) {
+    List<PCollection<DeadLetter>> deadLetters = new ArrayList<>();
+
+    // 1. Read
+    PCollection<BridgeMessage> messages = read(pipeline, options, settings);
+    if (options.getPrometheusPort() != null && options.getPrometheusPort() > 0) {
+      messages = messages.apply("Expose metrics", ParDo.of(PrometheusEndpoint.<BridgeMessage>startOnWorkers(
+          options.getPrometheusPort()))).setCoder(AvroCoder.of(BridgeMessage.class));
+    }
+
+    // 2. Late events (only windowed jobs have a notion of late)
+    if (settings.windowType != Settings.WindowType.NONE) {
+      TupleTag<DeadLetter> lateTag = new TupleTag<DeadLetter>("late") {};
+      PCollectionTuple split = messages
+          .apply("Shard for late check", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+                  org.apache.beam.sdk.values.TypeDescriptor.of(BridgeMessage.class)))
+              .via(m -> KV.of(Math.floorMod(String.valueOf(m.getMessageId()).hashCode(), LATE_FILTER_SHARDS), m)))
+          .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(BridgeMessage.class)))
+          .apply("Dead-letter late events", ParDo.of(new LateDataFilter(new LateDataFilter.Windows(settings.windowType,
+                  settings.windowSize, settings.windowPeriod, settings.allowedLateness), lateTag))
+              .withOutputTags(LateDataFilter.mainTag(), TupleTagList.of(lateTag)));
+      messages = split.get(LateDataFilter.mainTag()).setCoder(AvroCoder.of(BridgeMessage.class));
+      deadLetters.add(split.get(lateTag).setCoder(AvroCoder.of(DeadLetter.class)));
+    }
+
+    // 3. Deduplicate: within the event-time window for fixed windows, else for --dedupDuration of processing time
+    if (settings.dedupBy != Settings.DedupBy.NONE) {
+      PCollection<BridgeMessage> scoped = settings.windowType == Settings.WindowType.FIXED
+          ? messages.apply("Dedup scope", Window.<BridgeMessage>into(FixedWindows.of(settings.windowSize))
+              .withAllowedLateness(settings.allowedLateness))
+          : messages;
+      messages = scoped
+          .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
+          .apply("Deduplicate", ParDo.of(new DedupFn(settings.dedupDuration)))
+          .setCoder(AvroCoder.of(BridgeMessage.class))
+          .apply("Rows as they arrive", Window.into(new GlobalWindows()));
+    }
+
+    // 4. Write rows
+    AstraDbIO.WriteResult written = messages.apply("Write to Astra DB", AstraDbIO.write()
+        .withConnection(settings.astraDb)
+        .withTable(options.getKeyspace(), options.getTable())
+        .withPayloadFormat(settings.payloadFormat)
+        .withMapping(settings.mapping)
+        .withConsistency(settings.consistency)
+        .withFailurePolicy(settings.writeFailurePolicy)
+        .withRetryTimeout(settings.writeRetryTimeout)
+        .withDeleteFieldIfSet(options.getDeleteField()));
+    deadLetters.add(written.getDeadLetters());
+
+    // 5. Rollups
+    if (options.getRollupTable() != null) {
+      deadLetters.add(messages.apply("Rollups", new Rollups(options, settings)));
+    }
+
+    // 6. Dead letters
+    PCollectionList.of(deadLetters).apply("All dead letters", Flatten.pCollections())
+        .apply("Dead letters", new DeadLetterSink(settings.deadLetter, settings.pulsar, settings.astraDb));
+  }
+
+  static PCollection<BridgeMessage> read(Pipeline pipeline, BridgeOptions options, Settings settings) {
+    if (settings.source == Settings.Source.PULSAR) {
+      AstraStreamingIO.Read read = AstraStreamingIO.read().withConnection(settings.pulsar)
+          .withSubscription(options.getPulsarSubscription())
+          .withSubscriptionType(settings.subscriptionType)
+          .withStartFromEarliest(settings.startFromEarliest)
+          .withIdleTimeout(settings.pulsarIdleTimeout);
+      read = options.getPulsarTopicsPattern() != null ? read.withTopicsPattern(options.getPulsarTopicsPattern())
+          : read.withTopics(options.getPulsarTopics());
+      if (settings.startTimestamp != null) {
+        read = read.withStartTimestamp(settings.startTimestamp);
+      }
+      return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages());
+    }
+    PubsubIO.Read<org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage> read = PubsubIO.readMessagesWithAttributesAndMessageId()
+        .fromSubscription(options.getPubsubSubscription());
+    if (options.getPubsubIdAttribute() != null) {
+      read = read.withIdAttribute(options.getPubsubIdAttribute());
+    }
+    if (options.getPubsubTimestampAttribute() != null) {
+      read = read.withTimestampAttribute(options.getPubsubTimestampAttribute());
+    }
+    return pipeline.apply("Read from Pub/Sub", read)
+        .apply("Envelope", ParDo.of(new PubsubToEnvelope(options.getPubsubSubscription(),
+            options.getPubsubTimestampAttribute() != null)))
+        .setCoder(AvroCoder.of(BridgeMessage.class));
+  }
+
+  private IngestPipeline() {}
+}

@@ -1,0 +1,39 @@
+package dev.astrabridge.bridge.ingest;
+
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.joda.time.Instant;
+
+/**
+ * Pub/Sub message → envelope: payload untouched, attributes, message id (the id attribute's value when one is
+ * configured), ordering key (also as the key), event time = the element timestamp (the timestamp attribute, else
+ * the publish time).
+ */
+public final class PubsubToEnvelope extends DoFn<PubsubMessage, BridgeMessage> {
+  private final String subscription;
+  private final boolean timestampFromAttribute;
+
+  public PubsubToEnvelope(String subscription, boolean timestampFromAttribute) {
+    this.subscription = subscription;
+    this.timestampFromAttribute = timestampFromAttribute;
+  }
+
+  @ProcessElement
+  public void process(@Element PubsubMessage m, @Timestamp Instant timestamp, OutputReceiver<BridgeMessage> out) {
+    String orderingKey = m.getOrderingKey() == null || m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
+    java.time.Instant time = java.time.Instant.ofEpochMilli(timestamp.getMillis());
+    out.output(BridgeMessage.newBuilder()
+        .setPayload(ByteBuffer.wrap(m.getPayload() == null ? new byte[0] : m.getPayload()))
+        .setKey(orderingKey)
+        .setOrderingKey(orderingKey)
+        .setAttributes(m.getAttributeMap() == null ? Map.of() : Map.copyOf(m.getAttributeMap()))
+        .setMessageId(m.getMessageId())
+        .setEventTime(time)
+        .setPublishTime(timestampFromAttribute ? null : time)
+        .setSource("pubsub:" + subscription)
+        .build());
+  }
+}

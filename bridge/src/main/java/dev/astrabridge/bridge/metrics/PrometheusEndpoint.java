@@ -1,0 +1,65 @@
+package dev.astrabridge.bridge.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Prometheus scrape endpoint (GET /metrics) over Micrometer's global registry — what AstraDbIO and the ingest
+ * steps record into — started once per worker JVM. Not for Dataflow, which has its own monitoring.
+ */
+public final class PrometheusEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
+  private static HttpServer server;
+
+  /** Starts the endpoint in this JVM if it is not running yet. */
+  public static synchronized void ensureStarted(int port) {
+    if (server != null) {
+      return;
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Metrics.addRegistry(registry);
+    try {
+      server = HttpServer.create(new InetSocketAddress(port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("--prometheusPort=" + port + ": cannot listen (" + e.getMessage() + ")", e);
+    }
+    server.createContext("/metrics", exchange -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.setExecutor(null);
+    server.start();
+    LOG.info("Prometheus metrics on http://0.0.0.0:{}/metrics", port);
+  }
+
+  /** A pass-through step whose setup starts the endpoint on each worker. */
+  public static <T> DoFn<T, T> startOnWorkers(int port) {
+    return new DoFn<T, T>() {
+      @Setup
+      public void setup() {
+        ensureStarted(port);
+      }
+
+      @ProcessElement
+      public void process(@Element T element, OutputReceiver<T> out) {
+        out.output(element);
+      }
+    };
+  }
+
+  private PrometheusEndpoint() {}
+}

@@ -1,0 +1,22 @@
+package dev.astrabridge.bridge.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.StreamingOptions;
+
+/** All options of the bridge, composed from one small interface per capability. */
+public interface BridgeOptions extends PulsarOptions, PubsubSourceOptions, AstraDbOptions, PayloadOptions,
+    WindowingOptions, DedupOptions, DeadLetterOptions, MetricsOptions, StreamingOptions {
+
+  @Description("What the job does: ingest (a topic into Astra DB); mirror, load and export are planned")
+  @Default.String("ingest")
+  String getMode();
+
+  void setMode(String value);
+
+  @Description("Where ingest reads from: pulsar (Astra Streaming) or pubsub")
+  @Default.String("pulsar")
+  String getSource();
+
+  void setSource(String value);
+}

@@ -1,0 +1,22 @@
+package dev.astrabridge.bridge.options;
+
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.Description;
+
+/** Pub/Sub source (the emulator too, through --pubsubRootUrl). */
+public interface PubsubSourceOptions extends PubsubOptions {
+  @Description("Subscription to read, e.g. projects/my-project/subscriptions/orders-sub")
+  String getPubsubSubscription();
+
+  void setPubsubSubscription(String value);
+
+  @Description("Attribute holding a unique message id set by the publisher (used for deduplication), e.g. event_id")
+  String getPubsubIdAttribute();
+
+  void setPubsubIdAttribute(String value);
+
+  @Description("Attribute holding the event time (RFC 3339 or epoch ms), e.g. event_time; unset: publish time")
+  String getPubsubTimestampAttribute();
+
+  void setPubsubTimestampAttribute(String value);
+}

@@ -1,0 +1,309 @@
+package dev.astrabridge.bridge.options;
+
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import dev.astrabridge.astradb.connect.AstraDbConnection;
+import dev.astrabridge.astradb.connect.SecretRef;
+import dev.astrabridge.astradb.decode.PayloadFormat;
+import dev.astrabridge.astradb.mapping.MappingSpec;
+import dev.astrabridge.astradb.write.FailurePolicy;
+import dev.astrabridge.bridge.pulsar.PulsarConnection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The options, checked together at start and turned into the objects the pipeline uses. Every problem is reported
+ * at once, each naming the option, the value and what is valid; secrets are never resolved or printed here.
+ */
+public final class Settings {
+  public enum Mode { INGEST, MIRROR, LOAD, EXPORT }
+
+  public enum Source { PULSAR, PUBSUB }
+
+  public enum WindowType { NONE, FIXED, SLIDING, SESSION }
+
+  public enum DedupBy { NONE, MESSAGE_ID, KEY, ATTRIBUTE, FIELD }
+
+  private final List<String> problems = new ArrayList<>();
+
+  public final Mode mode;
+  public final Source source;
+  public final PulsarConnection pulsar;
+  public final SubscriptionType subscriptionType;
+  public final boolean startFromEarliest;
+  public final Instant startTimestamp;
+  public final Duration pulsarIdleTimeout;
+  public final AstraDbConnection astraDb;
+  public final MappingSpec mapping;
+  public final DefaultConsistencyLevel consistency;
+  public final FailurePolicy writeFailurePolicy;
+  public final java.time.Duration writeRetryTimeout;
+  public final PayloadFormat payloadFormat;
+  public final WindowType windowType;
+  public final Duration windowSize;
+  public final Duration windowPeriod;
+  public final Duration allowedLateness;
+  public final Duration earlyFiring;
+  public final DedupBy dedupBy;
+  public final String dedupName;
+  public final Duration dedupDuration;
+  public final String deadLetter;
+
+  private Settings(BridgeOptions o) {
+    mode = choice("mode", o.getMode(), Mode.class);
+    source = choice("source", o.getSource(), Source.class);
+    pulsarIdleTimeout = duration("pulsarIdleTimeout", o.getPulsarIdleTimeout());
+    subscriptionType = parse("pulsarSubscriptionType", o.getPulsarSubscriptionType(),
+        "Failover, Exclusive, Shared or Key_Shared", () -> SubscriptionType.valueOf(o.getPulsarSubscriptionType()));
+    String start = o.getPulsarStartPosition();
+    startFromEarliest = !"latest".equalsIgnoreCase(start);
+    startTimestamp = "earliest".equalsIgnoreCase(start) || "latest".equalsIgnoreCase(start) ? null
+        : parse("pulsarStartPosition", start, "earliest, latest or an ISO-8601 time like 2026-11-01T00:00:00Z",
+            () -> Instant.parse(start));
+    pulsar = source == Source.PULSAR ? pulsarConnection(o) : null;
+    if (source == Source.PULSAR && (o.getPulsarTopics() == null || o.getPulsarTopics().isEmpty())
+        == (o.getPulsarTopicsPattern() == null)) {
+      problems.add("--pulsarTopics / --pulsarTopicsPattern: set exactly one of them (e.g."
+          + " --pulsarTopics=persistent://tenant/ns/orders)");
+    }
+    if (source == Source.PUBSUB && (o.getPubsubSubscription() == null
+        || !o.getPubsubSubscription().matches("projects/[^/]+/subscriptions/[^/]+"))) {
+      problems.add("--pubsubSubscription=" + o.getPubsubSubscription() + ": expected projects/PROJECT/subscriptions/NAME");
+    }
+    astraDb = astraDbConnection(o);
+    if (o.getKeyspace() == null || o.getTable() == null) {
+      problems.add("--keyspace / --table: both are required (the target table, e.g. --keyspace=astra_bridge --table=orders)");
+    }
+    mapping = parse("mapping", o.getMapping(), "comma separated 'column = expression' entries",
+        () -> MappingSpec.parse(o.getMapping()));
+    consistency = parse("consistency", o.getConsistency(), "LOCAL_QUORUM, QUORUM, EACH_QUORUM, ALL, LOCAL_ONE, ONE, TWO,"
+        + " THREE", () -> DefaultConsistencyLevel.valueOf(o.getConsistency().toUpperCase(Locale.ROOT)));
+    writeFailurePolicy = choice("writeFailurePolicy", o.getWriteFailurePolicy(), FailurePolicy.class);
+    Duration retry = duration("writeRetryTimeout", o.getWriteRetryTimeout());
+    writeRetryTimeout = retry == null ? null : java.time.Duration.ofMillis(retry.getMillis());
+    payloadFormat = payloadFormat(o);
+    windowType = choice("windowType", o.getWindowType(), WindowType.class);
+    windowSize = duration("windowSize", o.getWindowSize());
+    windowPeriod = duration("windowPeriod", o.getWindowPeriod());
+    allowedLateness = duration("allowedLateness", o.getAllowedLateness());
+    earlyFiring = duration("earlyFiring", o.getEarlyFiring());
+    String dedup = o.getDedupBy() == null ? "none" : o.getDedupBy();
+    if (dedup.startsWith("attribute:") || dedup.startsWith("field:")) {
+      dedupBy = dedup.startsWith("attribute:") ? DedupBy.ATTRIBUTE : DedupBy.FIELD;
+      dedupName = dedup.substring(dedup.indexOf(':') + 1);
+      if (dedupName.isEmpty()) {
+        problems.add("--dedupBy=" + dedup + ": name the attribute or field after the colon");
+      }
+    } else {
+      dedupBy = choice("dedupBy", dedup, DedupBy.class, "none, message-id, key, attribute:NAME or field:PATH");
+      dedupName = null;
+    }
+    dedupDuration = duration("dedupDuration", o.getDedupDuration());
+    deadLetter = o.getDeadLetter();
+    if (deadLetter == null || !(deadLetter.equals("log") || deadLetter.matches("pubsub:projects/[^/]+/topics/[^/]+")
+        || deadLetter.matches("pulsar:(persistent|non-persistent)://[^/]+/[^/]+/.+") || deadLetter.matches("cassandra:[\\w\"]+\\.[\\w\"]+"))) {
+      problems.add("--deadLetter=" + deadLetter + ": valid: pubsub:projects/P/topics/T, pulsar:persistent://tenant/ns/topic,"
+          + " cassandra:keyspace.table or log");
+    }
+    if (o.getRollupTable() != null && windowType == WindowType.NONE) {
+      problems.add("--rollupTable=" + o.getRollupTable() + ": rollups need windows; set --windowType=fixed, sliding or session");
+    }
+    if (o.getRollupTable() != null && (o.getRollupKeys() == null || o.getRollupKeys().isEmpty())) {
+      problems.add("--rollupKeys: required with --rollupTable (record field paths, e.g. status)");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid options (" + problems.size() + "):\n  - " + String.join("\n  - ", problems));
+    }
+  }
+
+  /** Checks the options; throws IllegalArgumentException listing every problem. */
+  public static Settings of(BridgeOptions options) {
+    return new Settings(options);
+  }
+
+  private PulsarConnection pulsarConnection(BridgeOptions o) {
+    try {
+      PulsarConnection c = PulsarConnection.of(o.getPulsarServiceUrl());
+      if (o.getPulsarToken() != null) {
+        c = c.withToken(SecretRef.of(o.getPulsarToken()));
+      }
+      if (o.getPulsarTlsTrustCerts() != null) {
+        if (!Files.isReadable(Path.of(o.getPulsarTlsTrustCerts()))) {
+          problems.add("--pulsarTlsTrustCerts=" + o.getPulsarTlsTrustCerts() + ": no readable PEM file there");
+        }
+        c = c.withTlsTrustCertsFile(o.getPulsarTlsTrustCerts());
+      }
+      c = c.withTlsHostnameVerification(Boolean.TRUE.equals(o.getPulsarTlsHostnameVerification()));
+      if (o.getPulsarAdminUrl() != null) {
+        c = c.withAdminUrl(o.getPulsarAdminUrl());
+      }
+      return c;
+    } catch (IllegalArgumentException e) {
+      problems.add("--pulsarServiceUrl / --pulsarAdminUrl: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private AstraDbConnection astraDbConnection(BridgeOptions o) {
+    boolean astra = o.getAstraSecureConnectBundle() != null;
+    boolean cassandra = o.getCassandraContactPoints() != null && !o.getCassandraContactPoints().isEmpty();
+    if (astra == cassandra) {
+      problems.add("--astraSecureConnectBundle (with --astraToken) or --cassandraContactPoints (with --cassandraLocalDc):"
+          + " set exactly one");
+      return null;
+    }
+    try {
+      AstraDbConnection c;
+      if (astra) {
+        if (o.getAstraToken() == null) {
+          problems.add("--astraToken: required with --astraSecureConnectBundle (file:/path, env:NAME or a secret resource)");
+          return null;
+        }
+        String bundle = o.getAstraSecureConnectBundle();
+        c = AstraDbConnection.astra(bundle.matches("projects/.*|env:.*") ? SecretRef.of(bundle) : SecretRef.of("path:" + bundle),
+            SecretRef.of(o.getAstraToken()));
+      } else {
+        c = AstraDbConnection.cassandra(o.getCassandraContactPoints(), o.getCassandraLocalDc());
+        if (o.getCassandraUsername() != null) {
+          if (o.getCassandraPassword() == null) {
+            problems.add("--cassandraPassword: required with --cassandraUsername");
+            return null;
+          }
+          c = c.withCredentials(o.getCassandraUsername(), SecretRef.of(o.getCassandraPassword()));
+        }
+        if (o.getCassandraTlsTrustCert() != null) {
+          c = c.withTls(o.getCassandraTlsTrustCert());
+        }
+      }
+      if (o.getDriverOptions() != null) {
+        for (String option : o.getDriverOptions()) {
+          int eq = option.indexOf('=');
+          if (eq <= 0) {
+            problems.add("--driverOptions=" + option + ": expected path=value, e.g. basic.request.timeout=5 seconds");
+          } else {
+            c = c.withDriverOption(option.substring(0, eq).trim(), option.substring(eq + 1).trim());
+          }
+        }
+      }
+      return c;
+    } catch (IllegalArgumentException e) {
+      problems.add("--cassandraContactPoints / --cassandraLocalDc: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private PayloadFormat payloadFormat(BridgeOptions o) {
+    Schema reader = schema("schema", o.getSchema());
+    if (reader == null) {
+      return null;
+    }
+    PayloadFormat.Encoding encoding = parse("payloadEncoding", o.getPayloadEncoding(), "single-object, binary or json",
+        () -> PayloadFormat.Encoding.valueOf(o.getPayloadEncoding().toUpperCase(Locale.ROOT).replace('-', '_')));
+    if (encoding == null) {
+      return null;
+    }
+    PayloadFormat format = PayloadFormat.of(encoding, reader);
+    if (o.getWriterSchemas() != null) {
+      for (String path : o.getWriterSchemas()) {
+        Schema writer = schema("writerSchemas", path);
+        if (writer != null) {
+          try {
+            format = format.withWriterSchemas(writer);
+          } catch (IllegalArgumentException e) {
+            problems.add("--writerSchemas=" + path + ": " + e.getMessage());
+          }
+        }
+      }
+    }
+    return format;
+  }
+
+  /** A schema of schemas/ by name (the generated class), or an .avsc file. */
+  static Schema schemaByName(String name) throws ClassNotFoundException {
+    return SpecificData.get().getSchema(Class.forName("dev.astrabridge.schemas.events." + name));
+  }
+
+  private Schema schema(String option, String value) {
+    if (value == null) {
+      problems.add("--" + option + ": required (OrderEvent, DeviceTelemetry or an .avsc file)");
+      return null;
+    }
+    if (value.endsWith(".avsc")) {
+      try {
+        return new Schema.Parser().parse(Files.readString(Path.of(value)));
+      } catch (IOException | RuntimeException e) {
+        problems.add("--" + option + "=" + value + ": cannot read the schema file: " + e.getMessage());
+        return null;
+      }
+    }
+    try {
+      return schemaByName(value);
+    } catch (ClassNotFoundException | RuntimeException e) {
+      problems.add("--" + option + "=" + value + ": no schema of that name in schemas/ (valid: OrderEvent,"
+          + " DeviceTelemetry, or a path ending in .avsc)");
+      return null;
+    }
+  }
+
+  private <E extends Enum<E>> E choice(String option, String value, Class<E> type) {
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+    return choice(option, value, type, String.join(", ", names));
+  }
+
+  private <E extends Enum<E>> E choice(String option, String value, Class<E> type, String valid) {
+    if (value != null) {
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(value.replace('-', '_'))) {
+          return e;
+        }
+      }
+    }
+    problems.add("--" + option + "=" + value + ": valid: " + valid);
+    return null;
+  }
+
+  private <T> T parse(String option, String value, String valid, Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (RuntimeException e) {
+      problems.add("--" + option + "=" + value + ": valid: " + valid);
+      return null;
+    }
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /** 250ms, 10s, 5m, 1h, 2d or ISO-8601 (PT10S). */
+  public static Duration parseDuration(String text) {
+    Matcher m = DURATION.matcher(text == null ? "" : text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      switch (m.group(2)) {
+        case "ms": return Duration.millis(n);
+        case "s": return Duration.standardSeconds(n);
+        case "m": return Duration.standardMinutes(n);
+        case "h": return Duration.standardHours(n);
+        default: return Duration.standardDays(n);
+      }
+    }
+    return Duration.parse(text);
+  }
+
+  private Duration duration(String option, String value) {
+    return parse(option, value, "a duration like 250ms, 10s, 5m, 1h, 2d or PT10S", () -> parseDuration(value));
+  }
+}
