@@ -76,7 +76,7 @@ public final class IngestPipeline {
     if (settings.dedupBy != Settings.DedupBy.NONE) {
       PCollection<BridgeMessage> scoped = settings.windowType == Settings.WindowType.FIXED
           ? messages.apply("Dedup scope", Window.<BridgeMessage>into(FixedWindows.of(settings.windowSize))
-              .withAllowedLateness(settings.allowedLateness))
+              .withAllowedLateness(settings.allowedLateness).discardingFiredPanes())
           : messages;
       messages = scoped
           .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat)))

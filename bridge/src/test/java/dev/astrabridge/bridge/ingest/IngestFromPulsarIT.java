@@ -1,0 +1,120 @@
+package dev.astrabridge.bridge.ingest;
+
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.await;
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.bytes;
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.order;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.options.BridgeOptions;
+import dev.astrabridge.localstack.LocalStack;
+import dev.astrabridge.localstack.LocalStackExtension;
+import dev.astrabridge.schemas.events.OrderEvent;
+import dev.astrabridge.schemas.events.OrderStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.pulsar.client.api.AuthenticationFactory;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The ingest job end to end from Astra Streaming (real broker, real Cassandra) on the DirectRunner. */
+@ExtendWith(LocalStackExtension.class)
+class IngestFromPulsarIT {
+
+  static BridgeOptions options(LocalStack stack, String topic, String... extra) {
+    List<String> args = new ArrayList<>(List.of(
+        "--runner=DirectRunner", "--mode=ingest", "--source=pulsar",
+        "--pulsarServiceUrl=" + stack.pulsarServiceUrlTls(), "--pulsarToken=file:" + stack.pulsarClientTokenFile(),
+        "--pulsarTlsTrustCerts=" + stack.caCert(), "--pulsarTopics=" + topic, "--pulsarSubscription=ingest-it",
+        "--pulsarIdleTimeout=2s",
+        "--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":" + stack.cassandraContactPoint().getPort(),
+        "--cassandraLocalDc=" + stack.cassandraLocalDc(), "--cassandraUsername=token",
+        "--cassandraPassword=file:" + stack.astraTokenFile(), "--keyspace=" + stack.keyspace(), "--table=orders",
+        "--mapping=" + IngestTestSupport.ORDERS_MAPPING, "--schema=OrderEvent", "--payloadEncoding=single-object",
+        "--dedupBy=attribute:event_id", "--windowType=fixed", "--windowSize=1m", "--allowedLateness=1m",
+        "--deadLetter=cassandra:" + stack.keyspace() + ".dead_letter"));
+    args.addAll(List.of(extra));
+    BridgeOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(BridgeOptions.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    return options;
+  }
+
+  @Test
+  void duplicatesOutOfOrderVersionsMalformedAndLateEventsEndToEnd(LocalStack stack) throws Exception {
+    String topic = stack.pulsarTopic("ingest", "orders-it-" + UUID.randomUUID().toString().substring(0, 8));
+    stack.createPartitionedTopic(topic, 3);
+    PipelineResult job = BridgeMain.run(options(stack, topic));
+    try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
+             .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
+             .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
+         Producer<byte[]> producer = client.newProducer().topic(topic).create();
+         CqlSession session = IngestTestSupport.session(stack)) {
+      Thread.sleep(3000); // the subscription exists once the readers started
+      Instant now = Instant.now();
+      List<UUID> ids = new ArrayList<>();
+      // 200 orders; every 10th published 3 times with the same event_id
+      for (int i = 0; i < 200; i++) {
+        UUID id = UUID.randomUUID();
+        ids.add(id);
+        OrderEvent order = order(id, 1, OrderStatus.PAID, now);
+        for (int copy = 0; copy < (i % 10 == 0 ? 3 : 1); copy++) {
+          producer.newMessage().key(id.toString()).property("event_id", "e-" + id).eventTime(now.toEpochMilli() + i)
+              .value(bytes(order)).send();
+        }
+      }
+      // one order in two versions, the newer (later event time) published first
+      UUID versioned = UUID.randomUUID();
+      ids.add(versioned);
+      producer.newMessage().key(versioned.toString()).property("event_id", "v2").eventTime(now.toEpochMilli() + 5000)
+          .value(bytes(order(versioned, 2, OrderStatus.SHIPPED, now))).send();
+      producer.newMessage().key(versioned.toString()).property("event_id", "v1").eventTime(now.toEpochMilli() + 1000)
+          .value(bytes(order(versioned, 1, OrderStatus.PENDING, now))).send();
+      // three malformed payloads
+      for (int i = 0; i < 3; i++) {
+        producer.newMessage().property("event_id", "bad-" + i).eventTime(now.toEpochMilli())
+            .value(("not avro " + i).getBytes()).send();
+      }
+
+      await("201 order rows", 90, () -> IngestTestSupport.rows(session, ids).size() == 201);
+      await("3 decode dead letters", 60, () -> IngestTestSupport.deadLetters(session, "pulsar:" + topic).stream()
+          .filter(r -> "decode".equals(r.getString("stage"))).count() == 3);
+
+      // late: event time 10 minutes ago, after the watermark moved past its 1-minute window + 1 minute lateness
+      Thread.sleep(4000);
+      UUID late = UUID.randomUUID();
+      for (int i = 0; i < 20; i++) {
+        UUID id = i == 0 ? late : UUID.randomUUID();
+        producer.newMessage().key(id.toString()).property("event_id", "late-" + id)
+            .eventTime(now.minus(Duration.ofMinutes(10)).toEpochMilli()).value(bytes(order(id, 1, OrderStatus.PAID, now))).send();
+      }
+      await("late dead letters", 60, () -> IngestTestSupport.deadLetters(session, "pulsar:" + topic).stream()
+          .filter(r -> "late".equals(r.getString("stage"))).count() >= 15);
+
+      List<Row> rows = IngestTestSupport.rows(session, ids);
+      assertThat(rows).hasSize(201);
+      Row v = rows.stream().filter(r -> r.getUuid("order_id").equals(versioned)).findFirst().orElseThrow();
+      assertThat(v.getLong("version")).as("the later event time wins, whatever the arrival order").isEqualTo(2);
+      assertThat(v.getString("status")).isEqualTo("SHIPPED");
+      List<Row> dead = IngestTestSupport.deadLetters(session, "pulsar:" + topic);
+      assertThat(dead).filteredOn(r -> "decode".equals(r.getString("stage"))).hasSize(3)
+          .allSatisfy(r -> assertThat(new String(r.getByteBuffer("payload").array())).startsWith("not avro"));
+      assertThat(dead).filteredOn(r -> "late".equals(r.getString("stage")))
+          .allSatisfy(r -> assertThat(r.getString("error")).contains("behind the watermark"));
+      assertThat(session.execute("SELECT order_id FROM orders WHERE order_id = ?", late).one())
+          .as("a late event is dead-lettered, not written").isNull();
+    } finally {
+      job.cancel();
+    }
+  }
+}
