@@ -104,7 +104,14 @@ public final class IngestPipeline {
     }
 
     // 6. Dead letters
-    PCollectionList.of(deadLetters).apply("All dead letters", Flatten.pCollections())
+    List<PCollection<DeadLetter>> global = new ArrayList<>();
+    for (int i = 0; i < deadLetters.size(); i++) {
+      // one windowing and trigger for all (the rollups' dead letters come windowed and triggered)
+      global.add(deadLetters.get(i).apply("Unwindow dead letters " + (i + 1), Window.<DeadLetter>into(new GlobalWindows())
+          .triggering(org.apache.beam.sdk.transforms.windowing.DefaultTrigger.of()).discardingFiredPanes()
+          .withAllowedLateness(org.joda.time.Duration.ZERO)));
+    }
+    PCollectionList.of(global).apply("All dead letters", Flatten.pCollections())
         .apply("Dead letters", new DeadLetterSink(settings.deadLetter, settings.pulsar, settings.astraDb));
   }
 

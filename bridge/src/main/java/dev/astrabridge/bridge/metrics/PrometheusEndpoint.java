@@ -6,7 +6,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -31,7 +30,11 @@ public final class PrometheusEndpoint {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("--prometheusPort=" + port + ": cannot listen (" + e.getMessage() + ")", e);
+      // metrics are not worth failing the job over (another worker of this host may hold the port)
+      LOG.warn("--prometheusPort={}: cannot listen ({}); this worker exposes no Prometheus endpoint", port, e.getMessage());
+      Metrics.removeRegistry(registry);
+      server = null;
+      return;
     }
     server.createContext("/metrics", exchange -> {
       byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
