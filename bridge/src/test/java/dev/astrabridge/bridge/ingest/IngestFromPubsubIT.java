@@ -1,0 +1,129 @@
+package dev.astrabridge.bridge.ingest;
+
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.await;
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.bytes;
+import static dev.astrabridge.bridge.ingest.IngestTestSupport.order;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
+import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
+import com.google.cloud.pubsub.v1.TopicAdminClient;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.cloud.pubsub.v1.stub.GrpcSubscriberStub;
+import com.google.cloud.pubsub.v1.stub.SubscriberStubSettings;
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.AcknowledgeRequest;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.PullRequest;
+import com.google.pubsub.v1.PushConfig;
+import com.google.pubsub.v1.ReceivedMessage;
+import com.google.pubsub.v1.SubscriptionName;
+import com.google.pubsub.v1.TopicName;
+import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.options.BridgeOptions;
+import dev.astrabridge.localstack.LocalStack;
+import dev.astrabridge.localstack.LocalStackExtension;
+import dev.astrabridge.schemas.events.OrderStatus;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The ingest job end to end from the Pub/Sub emulator into Cassandra, dead letters to a Pub/Sub topic. */
+@ExtendWith(LocalStackExtension.class)
+class IngestFromPubsubIT {
+
+  @Test
+  void sameIdThreeTimesIsOneRowAndMalformedPayloadsReachTheDeadLetterTopic(LocalStack stack) throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    TopicName topic = TopicName.of(stack.pubsubProject(), "orders-it-" + suffix);
+    SubscriptionName subscription = SubscriptionName.of(stack.pubsubProject(), "orders-it-sub-" + suffix);
+    TopicName deadTopic = TopicName.of(stack.pubsubProject(), "dead-it-" + suffix);
+    SubscriptionName deadSubscription = SubscriptionName.of(stack.pubsubProject(), "dead-it-sub-" + suffix);
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
+    var channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+    var noCredentials = NoCredentialsProvider.create();
+    PipelineResult job = null;
+    try (TopicAdminClient topics = TopicAdminClient.create(TopicAdminSettings.newBuilder()
+            .setTransportChannelProvider(channels).setCredentialsProvider(noCredentials).build());
+         SubscriptionAdminClient subscriptions = SubscriptionAdminClient.create(SubscriptionAdminSettings.newBuilder()
+            .setTransportChannelProvider(channels).setCredentialsProvider(noCredentials).build());
+         CqlSession session = IngestTestSupport.session(stack)) {
+      topics.createTopic(topic);
+      topics.createTopic(deadTopic);
+      subscriptions.createSubscription(subscription, topic, PushConfig.getDefaultInstance(), 60);
+      subscriptions.createSubscription(deadSubscription, deadTopic, PushConfig.getDefaultInstance(), 60);
+
+      BridgeOptions options = PipelineOptionsFactory.fromArgs(
+          "--runner=DirectRunner", "--source=pubsub", "--pubsubSubscription=" + subscription,
+          "--pubsubIdAttribute=event_id", "--pubsubRootUrl=http://" + stack.pubsubEmulatorHost(),
+          "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+          "--project=" + stack.pubsubProject(),
+          "--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":" + stack.cassandraContactPoint().getPort(),
+          "--cassandraLocalDc=" + stack.cassandraLocalDc(), "--cassandraUsername=token",
+          "--cassandraPassword=file:" + stack.astraTokenFile(), "--keyspace=" + stack.keyspace(), "--table=orders",
+          "--mapping=" + IngestTestSupport.ORDERS_MAPPING, "--dedupBy=message-id", "--windowType=none",
+          "--deadLetter=pubsub:" + deadTopic).withValidation().as(BridgeOptions.class);
+      options.as(DirectOptions.class).setBlockOnRun(false);
+      job = BridgeMain.run(options);
+
+      Publisher publisher = Publisher.newBuilder(topic).setChannelProvider(channels).setCredentialsProvider(noCredentials).build();
+      List<UUID> ids = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        UUID id = UUID.randomUUID();
+        ids.add(id);
+        PubsubMessage message = PubsubMessage.newBuilder().setData(ByteString.copyFrom(bytes(order(id, 1, OrderStatus.PAID, Instant.now()))))
+            .putAttributes("event_id", "e-" + id).build();
+        for (int copy = 0; copy < (i == 0 ? 3 : 1); copy++) {
+          publisher.publish(message).get(10, TimeUnit.SECONDS); // the same id attribute: Pub/Sub-level duplicates
+        }
+      }
+      for (int i = 0; i < 2; i++) {
+        publisher.publish(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("garbage " + i))
+            .putAttributes("event_id", "bad-" + i).putAttributes("origin", "it").build()).get(10, TimeUnit.SECONDS);
+      }
+      publisher.shutdown();
+
+      await("50 rows", 90, () -> IngestTestSupport.rows(session, ids).size() == 50);
+      List<ReceivedMessage> dead = new ArrayList<>();
+      try (GrpcSubscriberStub subscriber = GrpcSubscriberStub.create(SubscriberStubSettings.newBuilder()
+          .setTransportChannelProvider(channels).setCredentialsProvider(noCredentials).build())) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (dead.size() < 2 && System.nanoTime() < deadline) {
+          List<ReceivedMessage> got = subscriber.pullCallable().call(PullRequest.newBuilder()
+              .setSubscription(deadSubscription.toString()).setMaxMessages(10).build()).getReceivedMessagesList();
+          for (ReceivedMessage m : got) {
+            dead.add(m);
+            subscriber.acknowledgeCallable().call(AcknowledgeRequest.newBuilder()
+                .setSubscription(deadSubscription.toString()).addAckIds(m.getAckId()).build());
+          }
+        }
+      }
+      assertThat(IngestTestSupport.rows(session, ids)).hasSize(50)
+          .allSatisfy(r -> assertThat(r.getString("source_message_id")).startsWith("e-"));
+      assertThat(dead).hasSize(2).allSatisfy(m -> {
+        assertThat(m.getMessage().getData().toStringUtf8()).startsWith("garbage ");
+        assertThat(m.getMessage().getAttributesMap()).containsEntry("dl.stage", "decode").containsEntry("origin", "it")
+            .containsKey("dl.error").containsEntry("dl.target", "astra_bridge.orders");
+      });
+    } finally {
+      if (job != null) {
+        job.cancel();
+      }
+      channel.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.astrabridge.bridge.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.astrabridge.bridge.options.Settings;
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import dev.astrabridge.schemas.envelope.DeadLetter;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/** The stateful ingest steps under TestStream (watermarks and late data), without any server. */
+public class IngestStepsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  static BridgeMessage message(String id) {
+    return BridgeMessage.newBuilder().setPayload(ByteBuffer.wrap(id.getBytes())).setKey(null).setOrderingKey(null)
+        .setAttributes(Map.of()).setMessageId(id).setEventTime(null).setPublishTime(null).setSource("test").build();
+  }
+
+  static final Instant T0 = new Instant(0);
+  /** Static: an anonymous tag created in a test method would capture the (non-serializable) test instance. */
+  static final TupleTag<DeadLetter> LATE = new TupleTag<DeadLetter>("late") {};
+
+  @Test
+  public void duplicatesOfAnIdArePassedOnce() {
+    TestStream<KV<String, BridgeMessage>> stream = TestStream.create(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
+        .addElements(TimestampedValue.of(KV.of("a", message("a1")), T0), TimestampedValue.of(KV.of("a", message("a2")), T0),
+            TimestampedValue.of(KV.of("b", message("b1")), T0))
+        .advanceWatermarkTo(T0.plus(Duration.standardSeconds(30)))
+        .addElements(TimestampedValue.of(KV.of("a", message("a3")), T0.plus(Duration.standardSeconds(31))))
+        .advanceWatermarkToInfinity();
+    PCollection<String> ids = pipeline.apply(stream).apply(ParDo.of(new DedupFn(Duration.standardMinutes(10))))
+        .apply(MapElements.into(TypeDescriptors.strings()).via(BridgeMessage::getMessageId));
+    PAssert.that(ids).containsInAnyOrder("a1", "b1");
+    pipeline.run();
+  }
+
+  @Test
+  public void eventsBehindTheWatermarkByMoreThanWindowAndLatenessAreDeadLettered() {
+    // fixed 1-minute windows, 1 minute of allowed lateness: an event at 0 expires at 2 min
+    LateDataFilter.Windows windows = new LateDataFilter.Windows(Settings.WindowType.FIXED, Duration.standardMinutes(1),
+        Duration.standardMinutes(1), Duration.standardMinutes(1));
+    TupleTag<DeadLetter> lateTag = LATE;
+    TestStream<KV<Integer, BridgeMessage>> stream = TestStream.create(KvCoder.of(VarIntCoder.of(), AvroCoder.of(BridgeMessage.class)))
+        .addElements(TimestampedValue.of(KV.of(1, message("early-on-time")), T0))
+        .advanceWatermarkTo(T0.plus(Duration.standardSeconds(90)))
+        // behind the watermark, but within its window + lateness (expires at 2 min): still on time
+        .addElements(TimestampedValue.of(KV.of(1, message("late-but-allowed")), T0.plus(Duration.standardSeconds(10))))
+        .addElements(TimestampedValue.of(KV.of(1, message("probe")), T0.plus(Duration.standardMinutes(9))))
+        .advanceWatermarkTo(T0.plus(Duration.standardMinutes(10)))
+        // now the watermark is known to be past 9 min: an event of minute 0 is too late
+        .addElements(TimestampedValue.of(KV.of(1, message("too-late")), T0.plus(Duration.standardSeconds(5))))
+        .addElements(TimestampedValue.of(KV.of(1, message("on-time")), T0.plus(Duration.standardSeconds(570))))
+        .advanceWatermarkToInfinity();
+    PCollectionTuple out = pipeline.apply(stream).apply(ParDo.of(new LateDataFilter(windows, lateTag))
+        .withOutputTags(LateDataFilter.mainTag(), TupleTagList.of(lateTag)));
+    PCollection<String> onTime = out.get(LateDataFilter.mainTag()).setCoder(AvroCoder.of(BridgeMessage.class))
+        .apply("on time ids", MapElements.into(TypeDescriptors.strings()).via(BridgeMessage::getMessageId));
+    PCollection<String> late = out.get(lateTag).setCoder(AvroCoder.of(DeadLetter.class))
+        .apply("late ids", MapElements.into(TypeDescriptors.strings()).via(d -> d.getStage() + ":" + d.getMessage().getMessageId()));
+    PAssert.that(onTime).containsInAnyOrder("early-on-time", "late-but-allowed", "probe", "on-time");
+    PAssert.that(late).containsInAnyOrder("late:too-late");
+    pipeline.run();
+  }
+
+  @Test
+  public void windowsKnowWhenAnEventsLastWindowExpires() {
+    Duration lateness = Duration.standardMinutes(1);
+    LateDataFilter.Windows fixed = new LateDataFilter.Windows(Settings.WindowType.FIXED, Duration.standardMinutes(1), null, lateness);
+    LateDataFilter.Windows sliding = new LateDataFilter.Windows(Settings.WindowType.SLIDING, Duration.standardMinutes(5),
+        Duration.standardMinutes(1), lateness);
+    Instant t = T0.plus(Duration.standardSeconds(90));
+    assertThat(fixed.lastEnd(t)).isEqualTo(T0.plus(Duration.standardMinutes(2)));
+    assertThat(fixed.lastExpiry(t)).isEqualTo(T0.plus(Duration.standardMinutes(3)));
+    assertThat(sliding.lastEnd(t)).isEqualTo(T0.plus(Duration.standardMinutes(6)));
+  }
+
+  @Test
+  public void rollupAggregatesCountSumMinMaxIgnoringMissingValues() {
+    Rollups.Aggregate aggregate = new Rollups.Aggregate(1);
+    double[] a = aggregate.addInput(aggregate.createAccumulator(), new double[] {2.5});
+    a = aggregate.addInput(a, new double[] {Double.NaN});
+    double[] b = aggregate.addInput(aggregate.createAccumulator(), new double[] {7.5});
+    double[] merged = aggregate.extractOutput(aggregate.mergeAccumulators(java.util.List.of(a, b)));
+    assertThat(merged).containsExactly(3, 10.0, 2.5, 7.5);
+  }
+}
