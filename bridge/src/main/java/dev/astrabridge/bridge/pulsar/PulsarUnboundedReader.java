@@ -1,5 +1,6 @@
 package dev.astrabridge.bridge.pulsar;
 
+import dev.astrabridge.astradb.connect.SharedPerJvm;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import org.apache.pulsar.client.api.DeadLetterPolicy;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.MessageIdAdv;
+import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
@@ -38,7 +40,7 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
   private final @Nullable PulsarCheckpointMark restored;
   private final Counter received;
 
-  private String consumerKey;
+  private SharedPerJvm<PulsarConsumers.Handle>.Lease consumerLease;
   private Consumer<byte[]> consumer;
   private PulsarMessage current;
   private Instant currentTimestamp;
@@ -65,9 +67,17 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
   @Override
   public boolean start() throws IOException {
     try {
-      PulsarClients.Lease lease = PulsarClients.acquire(spec.connection());
-      consumerKey = spec.connection().key() + "|" + spec.subscription() + "|" + source.index() + "|" + source.assigned();
-      consumer = PulsarConsumers.acquire(consumerKey, lease, () -> consumerBuilder(lease).subscribe());
+      String key = spec.connection().key() + "|" + spec.subscription() + "|" + source.index() + "|" + source.assigned();
+      consumerLease = PulsarConsumers.CONSUMERS.acquire(key, () -> {
+        SharedPerJvm<PulsarClient>.Lease client = PulsarClients.acquire(spec.connection());
+        try {
+          return new PulsarConsumers.Handle(consumerBuilder(client.get()).subscribe(), client);
+        } catch (PulsarClientException | RuntimeException e) {
+          client.close();
+          throw e;
+        }
+      });
+      consumer = consumerLease.get().consumer();
     } catch (PulsarClientException.AuthenticationException | PulsarClientException.AuthorizationException e) {
       throw new IOException("Pulsar refused the subscription " + spec.subscription() + " on " + source.assigned() + " ("
           + (spec.connection().token() == null ? "no token" : "token " + spec.connection().token().describe()) + "): "
@@ -83,8 +93,8 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     return advance();
   }
 
-  private ConsumerBuilder<byte[]> consumerBuilder(PulsarClients.Lease lease) {
-      ConsumerBuilder<byte[]> builder = lease.client().newConsumer(Schema.BYTES)
+  private ConsumerBuilder<byte[]> consumerBuilder(PulsarClient client) {
+      ConsumerBuilder<byte[]> builder = client.newConsumer(Schema.BYTES)
           .subscriptionName(spec.subscription())
           .subscriptionType(spec.subscriptionType())
           .subscriptionInitialPosition(spec.startFromEarliest() ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
@@ -254,8 +264,9 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
 
   @Override
   public void close() throws IOException {
-    if (consumer != null) {
-      PulsarConsumers.release(consumerKey);
+    if (consumerLease != null) {
+      consumerLease.close();
+      consumerLease = null;
       consumer = null;
     }
   }

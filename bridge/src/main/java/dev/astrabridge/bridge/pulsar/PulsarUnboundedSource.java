@@ -87,11 +87,11 @@ final class PulsarUnboundedSource extends UnboundedSource<PulsarMessage, PulsarC
 
   /** Lists the partition topics (also proving the token is accepted); errors name the option to fix. */
   private List<String> checkAccess(@Nullable List<String> topics) throws IOException {
-    try (PulsarClients.Lease lease = PulsarClients.acquire(spec.connection())) {
+    try (var lease = PulsarClients.acquire(spec.connection())) {
       List<String> partitions = new ArrayList<>();
       List<String> probe = topics != null ? topics : List.of(spec.topicsPattern().replaceAll("[^/]*$", "") + "__astra_bridge_probe");
       for (String topic : probe) {
-        List<String> p = lease.client().getPartitionsForTopic(topic).get(30, TimeUnit.SECONDS);
+        List<String> p = lease.get().getPartitionsForTopic(topic).get(30, TimeUnit.SECONDS);
         partitions.addAll(p);
       }
       return partitions;

@@ -1,5 +1,6 @@
 package dev.astrabridge.bridge.pulsar;
 
+import dev.astrabridge.astradb.connect.SharedPerJvm;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
@@ -35,7 +36,8 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private final Counter sent;
   private final Counter deadLettered;
 
-  private transient PulsarClients.Lease lease;
+  private transient SharedPerJvm<org.apache.pulsar.client.api.PulsarClient>.Lease lease;
+  private transient List<SharedPerJvm<Producer<byte[]>>.Lease> producerLeases;
   private transient Map<String, Producer<byte[]>> producers;
   private transient List<Pending> pending;
 
@@ -72,6 +74,7 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   public void setup() throws PulsarClientException {
     lease = PulsarClients.acquire(spec.connection());
     producers = new HashMap<>();
+    producerLeases = new ArrayList<>();
   }
 
   @StartBundle
@@ -90,14 +93,16 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private Producer<byte[]> producer(String shard) throws PulsarClientException {
     Producer<byte[]> producer = producers.get(shard);
     if (producer == null) {
-      producer = PulsarProducers.acquire(producerKey(shard), () -> newProducer(shard));
+      SharedPerJvm<Producer<byte[]>>.Lease held = PulsarProducers.PRODUCERS.acquire(producerKey(shard), () -> newProducer(shard));
+      producerLeases.add(held);
+      producer = held.get();
       producers.put(shard, producer);
     }
     return producer;
   }
 
   private Producer<byte[]> newProducer(String shard) throws PulsarClientException {
-      ProducerBuilder<byte[]> builder = lease.client().newProducer(Schema.BYTES)
+      ProducerBuilder<byte[]> builder = lease.get().newProducer(Schema.BYTES)
           .topic(spec.topic())
           // effectively-once sends unbatched: with batching, the first batch of new messages after replayed
           // duplicates was dropped by the broker's deduplication (measured with pulsar-client/broker 4.2.4)
@@ -227,9 +232,8 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   @Teardown
   public void teardown() {
     if (producers != null) {
-      for (String shard : producers.keySet()) {
-        PulsarProducers.release(producerKey(shard));
-      }
+      producerLeases.forEach(held -> held.close());
+      producerLeases.clear();
       producers.clear();
     }
     if (lease != null) {

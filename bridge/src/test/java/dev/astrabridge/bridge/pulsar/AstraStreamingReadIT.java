@@ -217,6 +217,55 @@ class AstraStreamingReadIT {
   }
 
   @Test
+  void aSharedSubscriptionSpreadsOverReadersAndAPatternFollowsMatchingTopics(LocalStack stack) throws Exception {
+    String prefix = "pattern-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+    String a = stack.pulsarTopic("ingest", prefix + "-a");
+    String b = stack.pulsarTopic("ingest", prefix + "-b");
+    String other = stack.pulsarTopic("ingest", "not-" + prefix);
+    try (PulsarClient client = PulsarTestSupport.client(stack)) {
+      produce(client, a, 300, false);
+      produce(client, b, 300, false);
+      produce(client, other, 50, false);
+    }
+    Pipeline pipeline = PulsarTestSupport.streamingPipeline();
+    collect(pipeline.apply(AstraStreamingIO.read().withConnection(PulsarTestSupport.connection(stack))
+        .withTopicsPattern(stack.pulsarTopic("ingest", prefix + "-.*")).withSubscription("shared")
+        .withSubscriptionType(org.apache.pulsar.client.api.SubscriptionType.Shared).withReaders(2)
+        .withStartFromEarliest(true)), "pattern");
+    PipelineResult result = pipeline.run();
+    awaitCollected("pattern", 600, 60);
+    Thread.sleep(2000);
+    result.cancel();
+    List<PulsarMessage> messages = collected("pattern");
+    assertThat(messages).hasSize(600);
+    assertThat(messages).extracting(PulsarMessage::topic).containsOnly(a, b);
+    assertThat(messages).extracting(m -> m.topic() + new String(m.value(), StandardCharsets.UTF_8)).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aNewSubscriptionStartsAtATimestampAndReportsItsBacklog(LocalStack stack) throws Exception {
+    String topic = PulsarTestSupport.topic(stack, "ingest", "from-time");
+    Instant middle;
+    try (PulsarClient client = PulsarTestSupport.client(stack)) {
+      produce(client, topic, 20, false);
+      Thread.sleep(1500);
+      middle = Instant.now();
+      Thread.sleep(1500);
+      produce(client, topic, 30, false);
+    }
+    var options = PipelineOptionsFactory.create();
+    PulsarUnboundedSource split = new PulsarUnboundedSource(read(stack, topic, "from-time")
+        .withStartTimestamp(middle), null, 0).split(1, options).get(0);
+    PulsarUnboundedReader reader = split.createReader(options, null);
+    List<String> read = readAll(reader, 2000);
+    assertThat(read).as("only what was published after the start time").hasSize(30);
+    assertThat(reader.getSplitBacklogBytes()).as("backlog from the admin API: 30 unacknowledged messages")
+        .isGreaterThan(0);
+    reader.getCheckpointMark().finalizeCheckpoint();
+    reader.close();
+  }
+
+  @Test
   void configurationErrorsNameTheMethod() {
     Pipeline pipeline = PulsarTestSupport.batchPipeline();
     assertThatThrownBy(() -> pipeline.apply(AstraStreamingIO.read())).hasMessageContaining("withConnection() is required");

@@ -12,6 +12,7 @@ import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import dev.astrabridge.astradb.connect.SessionCache;
+import dev.astrabridge.astradb.connect.SharedPerJvm;
 import dev.astrabridge.astradb.decode.DecodeException;
 import dev.astrabridge.astradb.decode.PayloadDecoder;
 import dev.astrabridge.astradb.mapping.MappingPlan;
@@ -66,7 +67,7 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
   private final WriteSpec spec;
   private final TupleTag<DeadLetter> deadLetterTag;
 
-  private transient SessionCache.Lease lease;
+  private transient SharedPerJvm<CqlSession>.Lease lease;
   private transient CqlSession session;
   private transient MappingPlan plan;
   private transient PayloadDecoder decoder;
@@ -94,7 +95,7 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
   public void setup() {
     lease = SessionCache.acquire(spec.connection(), spec.sessionFactory());
     try {
-      session = lease.session();
+      session = lease.get();
       plan = MappingPlan.build(session, spec.keyspace(), spec.table(), spec.mapping(), spec.payloadFormat().readerSchema(),
           spec.planOptions());
     } catch (RuntimeException e) {
