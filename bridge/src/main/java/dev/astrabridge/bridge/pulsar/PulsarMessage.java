@@ -21,7 +21,7 @@ public final class PulsarMessage implements Serializable {
 
   private final String topic;
   private final int partition;
-  private final byte[] messageId;
+  private byte @Nullable [] messageId;
   private final long ledgerId;
   private final long entryId;
   private final int batchIndex;
@@ -35,13 +35,13 @@ public final class PulsarMessage implements Serializable {
   private final int redeliveryCount;
   private final byte[] value;
 
-  public PulsarMessage(String topic, int partition, byte[] messageId, long ledgerId, long entryId, int batchIndex,
+  public PulsarMessage(String topic, int partition, byte @Nullable [] messageId, long ledgerId, long entryId, int batchIndex,
                        @Nullable String key, byte @Nullable [] orderingKey, Map<String, String> properties,
                        long eventTime, long publishTime, @Nullable String producerName, long sequenceId,
                        int redeliveryCount, byte[] value) {
     this.topic = Objects.requireNonNull(topic);
     this.partition = partition;
-    this.messageId = Objects.requireNonNull(messageId);
+    this.messageId = messageId;
     this.ledgerId = ledgerId;
     this.entryId = entryId;
     this.batchIndex = batchIndex;
@@ -62,8 +62,15 @@ public final class PulsarMessage implements Serializable {
   /** The partition index, or -1 for a non-partitioned topic. */
   public int partition() { return partition; }
 
-  /** The broker's message id, serialized ({@code MessageId.toByteArray()}). */
-  public byte[] messageId() { return messageId; }
+  /** The broker's message id, serialized ({@code MessageId.toByteArray()}); built from the position on first use. */
+  public byte[] messageId() {
+    if (messageId == null) {
+      messageId = batchIndex >= 0
+          ? new org.apache.pulsar.client.impl.BatchMessageIdImpl(ledgerId, entryId, partition, batchIndex).toByteArray()
+          : new org.apache.pulsar.client.impl.MessageIdImpl(ledgerId, entryId, partition).toByteArray();
+    }
+    return messageId;
+  }
 
   public long ledgerId() { return ledgerId; }
 
@@ -105,7 +112,7 @@ public final class PulsarMessage implements Serializable {
     PulsarMessage m = (PulsarMessage) o;
     return partition == m.partition && ledgerId == m.ledgerId && entryId == m.entryId && batchIndex == m.batchIndex
         && eventTime == m.eventTime && publishTime == m.publishTime && sequenceId == m.sequenceId
-        && redeliveryCount == m.redeliveryCount && topic.equals(m.topic) && Arrays.equals(messageId, m.messageId)
+        && redeliveryCount == m.redeliveryCount && topic.equals(m.topic) && Arrays.equals(messageId(), m.messageId())
         && Objects.equals(key, m.key) && Arrays.equals(orderingKey, m.orderingKey) && properties.equals(m.properties)
         && Objects.equals(producerName, m.producerName) && Arrays.equals(value, m.value);
   }

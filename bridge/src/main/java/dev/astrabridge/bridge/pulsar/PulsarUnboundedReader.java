@@ -166,7 +166,8 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     if (partition < 0) {
       partition = TopicName.getPartitionIndex(m.getTopicName());
     }
-    return new PulsarMessage(m.getTopicName(), partition, id.toByteArray(), ledger, entry, batch,
+    // the serialized id is only materialized when an adv. id is missing; otherwise PulsarMessage derives it on demand
+    return new PulsarMessage(m.getTopicName(), partition, ledger < 0 ? id.toByteArray() : null, ledger, entry, batch,
         m.hasKey() ? m.getKey() : null, m.hasOrderingKey() ? m.getOrderingKey() : null, m.getProperties(),
         m.getEventTime(), m.getPublishTime(), m.getProducerName(), m.getSequenceId(), m.getRedeliveryCount(),
         m.getData());
@@ -194,7 +195,9 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     if (current == null) {
       throw new NoSuchElementException();
     }
-    return (current.topic() + "/" + current.messageIdString()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // unique per source: position plus the topic's hash (a split may read several topics); no string building
+    return java.nio.ByteBuffer.allocate(28).putLong(current.ledgerId()).putLong(current.entryId())
+        .putInt(current.partition()).putInt(current.batchIndex()).putInt(current.topic().hashCode()).array();
   }
 
   @Override

@@ -127,8 +127,9 @@ class AstraStreamingReadIT {
   void batchedProducersAreReadCorrectly(LocalStack stack) throws Exception {
     String topic = PulsarTestSupport.topic(stack, "ingest", "batched");
     int n = 2000;
+    List<MessageId> produced;
     try (PulsarClient client = PulsarTestSupport.client(stack)) {
-      produce(client, topic, n, true);
+      produced = produce(client, topic, n, true);
     }
     Pipeline pipeline = PulsarTestSupport.streamingPipeline();
     collect(pipeline.apply(read(stack, topic, "batched")), "batched");
@@ -145,6 +146,13 @@ class AstraStreamingReadIT {
       sequences.add(PulsarPositions.sequence(AstraStreamingIO.toBridgeMessage(m)));
     }
     assertThat(sequences).as("positions distinct within batches too").hasSize(n);
+    Set<String> derived = new HashSet<>();
+    for (PulsarMessage m : messages) {
+      derived.add(MessageId.fromByteArray(m.messageId()).toString());
+    }
+    Set<String> assigned = new HashSet<>();
+    produced.forEach(id -> assigned.add(id.toString()));
+    assertThat(derived).as("message ids derived from the position equal the broker's").isEqualTo(assigned);
   }
 
   @Test
