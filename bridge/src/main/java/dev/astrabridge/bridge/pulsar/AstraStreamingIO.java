@@ -452,5 +452,13 @@ public final class AstraStreamingIO {
     }
   }
 
+  /**
+   * Closes every consumer of this JVM at once, without acknowledging anything more: what a dying worker does.
+   * For tests that kill and restart a job inside one JVM (otherwise the next job takes over the lingering consumers).
+   */
+  public static void closeConsumersOfThisJvm() {
+    PulsarConsumers.closeAll();
+  }
+
   private AstraStreamingIO() {}
 }

@@ -44,7 +44,11 @@ class IngestFromPulsarIT {
         "--mapping=" + IngestTestSupport.ORDERS_MAPPING, "--schema=OrderEvent", "--payloadEncoding=single-object",
         "--dedupBy=attribute:event_id", "--windowType=fixed", "--windowSize=1m", "--allowedLateness=1m",
         "--deadLetter=cassandra:" + stack.keyspace() + ".dead_letter"));
-    args.addAll(List.of(extra));
+    for (String e : extra) { // an extra option replaces the default of the same name
+      String name = e.substring(0, e.indexOf('=') + 1);
+      args.removeIf(a -> a.startsWith(name));
+      args.add(e);
+    }
     BridgeOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(BridgeOptions.class);
     options.as(DirectOptions.class).setBlockOnRun(false);
     return options;
