@@ -5,7 +5,6 @@ import dev.astrabridge.astradb.decode.PayloadDecoder;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -55,13 +54,7 @@ public final class DedupKeys extends DoFn<BridgeMessage, KV<String, BridgeMessag
         try {
           byte[] payload = new byte[m.getPayload().remaining()];
           m.getPayload().duplicate().get(payload);
-          Object value = decoder.decode(payload);
-          for (String part : name.split("\\.")) {
-            if (!(value instanceof GenericRecord) || ((GenericRecord) value).getSchema().getField(part) == null) {
-              return null;
-            }
-            value = ((GenericRecord) value).get(part);
-          }
+          Object value = RecordPaths.get(decoder.decode(payload), name);
           return value == null ? null : value.toString();
         } catch (DecodeException e) {
           return null; // undecodable: the write dead-letters it at stage decode

@@ -151,7 +151,7 @@ public final class Rollups extends PTransform<PCollection<BridgeMessage>, PColle
       }
       List<String> keyValues = new ArrayList<>();
       for (String key : keys) {
-        Object v = path(record, key);
+        Object v = RecordPaths.get(record, key);
         keyValues.add(v == null ? null : v.toString());
       }
       double[] values = new double[fields.size()];
@@ -161,26 +161,11 @@ public final class Rollups extends PTransform<PCollection<BridgeMessage>, PColle
       out.output(KV.of(keyValues, values));
     }
 
-    static Object path(GenericRecord record, String path) {
-      Object value = record;
-      for (String part : path.split("\\.")) {
-        if (!(value instanceof GenericRecord) || ((GenericRecord) value).getSchema().getField(part) == null) {
-          return null;
-        }
-        value = ((GenericRecord) value).get(part);
-      }
-      return value;
-    }
-
     static double number(GenericRecord record, String path) {
-      Object value = record;
-      Schema schema = record.getSchema();
-      for (String part : path.split("\\.")) {
-        if (!(value instanceof GenericRecord) || ((GenericRecord) value).getSchema().getField(part) == null) {
-          return Double.NaN;
-        }
-        schema = ((GenericRecord) value).getSchema().getField(part).schema();
-        value = ((GenericRecord) value).get(part);
+      Object value = RecordPaths.get(record, path);
+      Schema schema = RecordPaths.schema(record, path);
+      if (value == null || schema == null) {
+        return Double.NaN;
       }
       if (value instanceof Number) {
         return ((Number) value).doubleValue();
