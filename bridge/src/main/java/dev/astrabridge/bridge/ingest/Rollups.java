@@ -102,16 +102,7 @@ public final class Rollups extends PTransform<PCollection<BridgeMessage>, PColle
         windowFn = FixedWindows.of(settings.windowSize);
     }
     Schema rowSchema = rowSchema(keys, fields);
-    return messages
-        .apply("Rollup windows", Window.<BridgeMessage>into(windowFn)
-            .triggering(AfterWatermark.pastEndOfWindow()
-                .withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFiring))
-                .withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(settings.allowedLateness)
-            .accumulatingFiredPanes())
-        .apply("Rollup values", ParDo.of(new Extract(settings.payloadFormat, keys, fields)))
-        .setCoder(KvCoder.of(ListCoder.of(NullableCoder.of(StringUtf8Coder.of())), SerializableCoder.of(double[].class)))
-        .apply("Aggregate", Combine.perKey(new Aggregate(fields.size())))
+    return aggregate(messages, windowFn, settings.earlyFiring, settings.allowedLateness, settings.payloadFormat, keys, fields)
         .apply("Rollup rows", ParDo.of(new ToRow(rowSchema.toString(), fields.size())))
         .setCoder(AvroCoder.of(BridgeMessage.class))
         .apply("Write rollups", AstraDbIO.write().withConnection(settings.astraDb)
@@ -119,6 +110,25 @@ public final class Rollups extends PTransform<PCollection<BridgeMessage>, PColle
             .withPayloadFormat(PayloadFormat.avroBinary(rowSchema)).withMapping(MappingSpec.auto())
             .withConsistency(settings.consistency).withRetryTimeout(settings.writeRetryTimeout))
         .getDeadLetters();
+  }
+
+  /**
+   * Windows, triggers (early firings every {@code earlyFiring} of processing time, the on-time pane, a late pane per
+   * late event) and accumulating count/sum/min/max per key: one output per pane, each holding everything so far.
+   */
+  static PCollection<KV<List<String>, double[]>> aggregate(PCollection<BridgeMessage> messages, WindowFn<Object, ?> windowFn,
+      org.joda.time.Duration earlyFiring, org.joda.time.Duration allowedLateness, PayloadFormat format, List<String> keys,
+      List<String> fields) {
+    return messages
+        .apply("Rollup windows", Window.<BridgeMessage>into(windowFn)
+            .triggering(AfterWatermark.pastEndOfWindow()
+                .withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(earlyFiring))
+                .withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(allowedLateness)
+            .accumulatingFiredPanes())
+        .apply("Rollup values", ParDo.of(new Extract(format, keys, fields)))
+        .setCoder(KvCoder.of(ListCoder.of(NullableCoder.of(StringUtf8Coder.of())), SerializableCoder.of(double[].class)))
+        .apply("Aggregate", Combine.perKey(new Aggregate(fields.size())));
   }
 
   /** Record → (key values, [field values]) ; NaN for a null field. Undecodable records are skipped here. */

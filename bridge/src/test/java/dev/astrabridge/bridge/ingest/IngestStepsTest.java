@@ -95,6 +95,40 @@ public class IngestStepsTest {
     assertThat(sliding.lastEnd(t)).isEqualTo(T0.plus(Duration.standardMinutes(6)));
   }
 
+  static BridgeMessage orderMessage(long version) {
+    dev.astrabridge.schemas.events.OrderEvent order = IngestTestSupport.order(java.util.UUID.randomUUID(), version,
+        dev.astrabridge.schemas.events.OrderStatus.PAID, java.time.Instant.EPOCH); // amount = 20.00 + version
+    BridgeMessage m = message("o" + version);
+    m.setPayload(ByteBuffer.wrap(IngestTestSupport.bytes(order)));
+    return m;
+  }
+
+  @Test
+  public void rollupPanesAccumulateEarlyOnTimeAndLate() {
+    TestStream<BridgeMessage> stream = TestStream.create(AvroCoder.of(BridgeMessage.class))
+        .addElements(TimestampedValue.of(orderMessage(-10), T0.plus(Duration.standardSeconds(10))),   // 10.00
+            TimestampedValue.of(orderMessage(0), T0.plus(Duration.standardSeconds(20))))                // 20.00
+        .advanceProcessingTime(Duration.standardSeconds(20))                                          // early pane
+        .addElements(TimestampedValue.of(orderMessage(-15), T0.plus(Duration.standardSeconds(30))))   // 5.00
+        .advanceWatermarkTo(T0.plus(Duration.standardMinutes(1)))                                     // on-time pane
+        .addElements(TimestampedValue.of(orderMessage(-19), T0.plus(Duration.standardSeconds(40))))   // 1.00, late
+        .advanceWatermarkToInfinity();
+    PCollection<String> panes = Rollups.aggregate(pipeline.apply(stream),
+            org.apache.beam.sdk.transforms.windowing.FixedWindows.of(Duration.standardMinutes(1)),
+            Duration.standardSeconds(10), Duration.standardMinutes(5),
+            dev.astrabridge.astradb.decode.PayloadFormat.avroSingleObject(dev.astrabridge.schemas.events.OrderEvent.getClassSchema()),
+            java.util.List.of("status"), java.util.List.of("amount"))
+        .apply(MapElements.into(TypeDescriptors.strings())
+            .via(kv -> kv.getKey().get(0) + " count=" + (long) kv.getValue()[0] + " sum=" + kv.getValue()[1]
+                + " min=" + kv.getValue()[2] + " max=" + kv.getValue()[3]));
+    org.apache.beam.sdk.transforms.windowing.IntervalWindow first =
+        new org.apache.beam.sdk.transforms.windowing.IntervalWindow(T0, Duration.standardMinutes(1));
+    PAssert.that(panes).inEarlyPane(first).containsInAnyOrder("PAID count=2 sum=30.0 min=10.0 max=20.0");
+    PAssert.that(panes).inOnTimePane(first).containsInAnyOrder("PAID count=3 sum=35.0 min=5.0 max=20.0");
+    PAssert.that(panes).inLatePane(first).containsInAnyOrder("PAID count=4 sum=36.0 min=1.0 max=20.0");
+    pipeline.run();
+  }
+
   @Test
   public void rollupAggregatesCountSumMinMaxIgnoringMissingValues() {
     Rollups.Aggregate aggregate = new Rollups.Aggregate(1);
