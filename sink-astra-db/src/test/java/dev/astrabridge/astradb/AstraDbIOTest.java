@@ -49,6 +49,15 @@ class AstraDbIOTest {
   }
 
   @Test
+  void connectionsThatDifferOnlyInALiteralTokenNeverShareASession() {
+    AstraDbConnection a = AstraDbConnection.astra(SecretRef.of("path:/scb.zip"), SecretRef.of("AstraCS:one"));
+    AstraDbConnection b = AstraDbConnection.astra(SecretRef.of("path:/scb.zip"), SecretRef.of("AstraCS:two"));
+    assertThat(a.toString()).isEqualTo(b.toString()); // both show <literal>
+    assertThat(a.sessionKey()).isNotEqualTo(b.sessionKey()).doesNotContain("AstraCS:one");
+    assertThat(a.sessionKey()).isEqualTo(AstraDbConnection.astra(SecretRef.of("path:/scb.zip"), SecretRef.of("AstraCS:one")).sessionKey());
+  }
+
+  @Test
   void missingSettingsFailAtConstructionNamingTheMethod() {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     var input = pipeline.apply(Create.empty(AvroCoder.of(BridgeMessage.class)));

@@ -153,7 +153,7 @@ public final class DeadLetterSink extends PTransform<PCollection<DeadLetter>, PD
     @ProcessElement
     public void process(@Element DeadLetter d) {
       LOG.warn("dead letter [{}] {} (message {} from {}, target {}): {}", d.getStage(),
-          d.getMessage().getPayload() == null ? 0 : d.getMessage().getPayload().remaining() + " bytes",
+          (d.getMessage().getPayload() == null ? 0 : d.getMessage().getPayload().remaining()) + " bytes",
           d.getMessage().getMessageId(), d.getMessage().getSource(), d.getTarget(), d.getError());
     }
   }

@@ -118,7 +118,7 @@ public final class LateDataFilter extends DoFn<KV<Integer, BridgeMessage>, Bridg
 
     /** When the last window containing {@code t} is garbage-collected: the event is late once the watermark is there. */
     Instant lastExpiry(Instant t) {
-      return lastEnd(t).minus(Duration.millis(1)).plus(allowedLateness).plus(Duration.millis(1));
+      return lastEnd(t).plus(allowedLateness);
     }
   }
 }

@@ -99,8 +99,9 @@ public abstract class PulsarConnection implements Serializable {
     return builder.build();
   }
 
+  /** Identifies the shared client: toString() shows a literal token as <literal>, so its identity is added. */
   String key() {
-    return toString();
+    return toString() + "|" + (token() == null ? "-" : token().identity());
   }
 
   public void populateDisplayData(DisplayData.Builder builder) {

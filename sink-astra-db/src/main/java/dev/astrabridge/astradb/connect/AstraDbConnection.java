@@ -124,7 +124,12 @@ public abstract class AstraDbConnection implements Serializable {
 
   /** A key that identifies the session this connection opens (secret references, never secret values). */
   public String sessionKey() {
-    return toString();
+    // toString() shows a literal secret as <literal>: add identities so different literals never share a session
+    return toString() + "|" + identity(token()) + "|" + identity(password()) + "|" + identity(secureConnectBundle());
+  }
+
+  private static String identity(@Nullable SecretRef ref) {
+    return ref == null ? "-" : ref.identity();
   }
 
   static String[] parseHostPort(String contactPoint) {

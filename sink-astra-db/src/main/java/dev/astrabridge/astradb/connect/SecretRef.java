@@ -138,6 +138,22 @@ public final class SecretRef implements Serializable {
     }
   }
 
+  /**
+   * Tells references apart without revealing a value: {@link #describe()}, except that a literal is identified by a
+   * SHA-256 prefix of its value (two literal tokens must never share one cached session or client).
+   */
+  public String identity() {
+    if (kind != Kind.LITERAL) {
+      return describe();
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(reference.getBytes(StandardCharsets.UTF_8));
+      return "literal:sha256:" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   @Override
   public String toString() {
     return describe();
