@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 name=${1:?usage: bridge/bench.sh <SinkBenchmark|PulsarBenchmark|...> [-Dkey=value ...]}; shift
 mvn -B -q install -DskipTests
 exec mvn -B -q -pl bridge exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
-  -Dexec.args="-Xms2g -Xmx4g ${*} -cp %classpath dev.astrabridge.bench.${name}"
+  -Dexec.args="@$(pwd)/bridge/flink-jvm.options -Xms2g -Xmx4g ${*} -cp %classpath dev.astrabridge.bench.${name}"

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q install -DskipTests
 exec mvn -B -q -pl bridge exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
-  -Dexec.args="-Xms1g -Xmx3g ${*} -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp %classpath dev.astrabridge.demo.IngestDemo"
+  -Dexec.args="@$(pwd)/bridge/flink-jvm.options -Xms1g -Xmx3g ${*} -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp %classpath dev.astrabridge.demo.IngestDemo"

@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge;
 
 import dev.astrabridge.bridge.ingest.IngestPipeline;
+import dev.astrabridge.bridge.mirror.MirrorPipeline;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.bridge.options.Settings;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -52,9 +53,12 @@ public final class BridgeMain {
       case INGEST:
         IngestPipeline.build(pipeline, options, settings);
         return pipeline;
+      case MIRROR:
+        MirrorPipeline.build(pipeline, options, settings);
+        return pipeline;
       default:
-        throw new IllegalArgumentException("--mode=" + options.getMode() + ": not available yet; valid today: ingest"
-            + " (mirror, load and export are planned)");
+        throw new IllegalArgumentException("--mode=" + options.getMode() + ": not available yet; valid today: ingest, mirror"
+            + " (load and export are planned)");
     }
   }
 

@@ -6,9 +6,10 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /** All options of the bridge, composed from one small interface per capability. */
 public interface BridgeOptions extends PulsarOptions, PubsubSourceOptions, AstraDbOptions, PayloadOptions,
-    WindowingOptions, DedupOptions, DeadLetterOptions, MetricsOptions, StreamingOptions {
+    WindowingOptions, DedupOptions, DeadLetterOptions, MetricsOptions, MirrorOptions, StreamingOptions {
 
-  @Description("What the job does: ingest (a topic into Astra DB); mirror, load and export are planned")
+  @Description("What the job does: ingest (a topic into Astra DB) or mirror (Pub/Sub <-> Astra Streaming); load and export"
+      + " are planned")
   @Default.String("ingest")
   String getMode();
 

@@ -59,6 +59,7 @@ public final class Settings {
   public final String dedupName;
   public final Duration dedupDuration;
   public final String deadLetter;
+  public final List<dev.astrabridge.bridge.mirror.MirrorRoute> mirrorRoutes = new ArrayList<>();
 
   private Settings(BridgeOptions o) {
     mode = choice("mode", o.getMode(), Mode.class);
@@ -71,28 +72,36 @@ public final class Settings {
     startTimestamp = "earliest".equalsIgnoreCase(start) || "latest".equalsIgnoreCase(start) ? null
         : parse("pulsarStartPosition", start, "earliest, latest or an ISO-8601 time like 2026-11-01T00:00:00Z",
             () -> Instant.parse(start));
-    pulsar = source == Source.PULSAR ? pulsarConnection(o) : null;
-    if (source == Source.PULSAR && (o.getPulsarTopics() == null || o.getPulsarTopics().isEmpty())
+    boolean ingest = mode == Mode.INGEST;
+    boolean mirror = mode == Mode.MIRROR;
+    String deadLetterOption = o.getDeadLetter() == null ? "" : o.getDeadLetter();
+    boolean needsPulsar = ingest && source == Source.PULSAR || mirror || deadLetterOption.startsWith("pulsar:");
+    pulsar = needsPulsar ? pulsarConnection(o) : null;
+    if (ingest && source == Source.PULSAR && (o.getPulsarTopics() == null || o.getPulsarTopics().isEmpty())
         == (o.getPulsarTopicsPattern() == null)) {
       problems.add("--pulsarTopics / --pulsarTopicsPattern: set exactly one of them (e.g."
           + " --pulsarTopics=persistent://tenant/ns/orders)");
     }
-    if (source == Source.PUBSUB && (o.getPubsubSubscription() == null
+    if (ingest && source == Source.PUBSUB && (o.getPubsubSubscription() == null
         || !o.getPubsubSubscription().matches("projects/[^/]+/subscriptions/[^/]+"))) {
       problems.add("--pubsubSubscription=" + o.getPubsubSubscription() + ": expected projects/PROJECT/subscriptions/NAME");
     }
-    astraDb = astraDbConnection(o);
-    if (o.getKeyspace() == null || o.getTable() == null) {
+    if (mirror) {
+      mirrorOptions(o);
+    }
+    boolean needsAstraDb = ingest || deadLetterOption.startsWith("cassandra:");
+    astraDb = needsAstraDb ? astraDbConnection(o) : null;
+    if (ingest && (o.getKeyspace() == null || o.getTable() == null)) {
       problems.add("--keyspace / --table: both are required (the target table, e.g. --keyspace=astra_bridge --table=orders)");
     }
-    mapping = parse("mapping", o.getMapping(), "comma separated 'column = expression' entries",
+    mapping = !ingest ? null : parse("mapping", o.getMapping(), "comma separated 'column = expression' entries",
         () -> MappingSpec.parse(o.getMapping()));
     consistency = parse("consistency", o.getConsistency(), "LOCAL_QUORUM, QUORUM, EACH_QUORUM, ALL, LOCAL_ONE, ONE, TWO,"
         + " THREE", () -> DefaultConsistencyLevel.valueOf(o.getConsistency().toUpperCase(Locale.ROOT)));
     writeFailurePolicy = choice("writeFailurePolicy", o.getWriteFailurePolicy(), FailurePolicy.class);
     Duration retry = duration("writeRetryTimeout", o.getWriteRetryTimeout());
     writeRetryTimeout = retry == null ? null : java.time.Duration.ofMillis(retry.getMillis());
-    payloadFormat = payloadFormat(o);
+    payloadFormat = ingest ? payloadFormat(o) : null;
     windowType = choice("windowType", o.getWindowType(), WindowType.class);
     windowSize = duration("windowSize", o.getWindowSize());
     windowPeriod = duration("windowPeriod", o.getWindowPeriod());
@@ -124,6 +133,53 @@ public final class Settings {
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid options (" + problems.size() + "):\n  - " + String.join("\n  - ", problems));
+    }
+  }
+
+  private void mirrorOptions(BridgeOptions o) {
+    String direction = o.getMirrorDirection() == null ? "" : o.getMirrorDirection().toLowerCase(Locale.ROOT);
+    if (!List.of("both", "pubsub-to-pulsar", "pulsar-to-pubsub").contains(direction)) {
+      problems.add("--mirrorDirection=" + o.getMirrorDirection() + ": valid: both, pubsub-to-pulsar, pulsar-to-pubsub");
+    }
+    if (o.getMirrorRoutes() == null || o.getMirrorRoutes().isEmpty()) {
+      problems.add("--mirrorRoutes: at least one SOURCE->TARGET route, e.g. projects/P/subscriptions/S->"
+          + "persistent://tenant/ns/topic or persistent://tenant/ns/topic->projects/P/topics/T");
+    } else {
+      for (String text : o.getMirrorRoutes()) {
+        try {
+          dev.astrabridge.bridge.mirror.MirrorRoute route = dev.astrabridge.bridge.mirror.MirrorRoute.parse(text);
+          if (!"both".equals(direction) && !route.direction.label().equals(direction)) {
+            problems.add("--mirrorRoutes=" + text + ": a " + route.direction.label() + " route, but --mirrorDirection="
+                + direction);
+          }
+          mirrorRoutes.add(route);
+        } catch (IllegalArgumentException e) {
+          problems.add("--mirrorRoutes: " + e.getMessage());
+        }
+      }
+    }
+    if (o.getBridgeId() == null || !o.getBridgeId().matches("[A-Za-z0-9._-]{1,64}")) {
+      problems.add("--bridgeId=" + o.getBridgeId() + ": 1 to 64 of A-Z a-z 0-9 . _ - (it names Pulsar producers and"
+          + " travels in astra-bridge.path)");
+    }
+    if (o.getMirrorMaxHops() == null || o.getMirrorMaxHops() < 1) {
+      problems.add("--mirrorMaxHops=" + o.getMirrorMaxHops() + ": at least 1");
+    }
+    if (o.getMirrorShards() == null || o.getMirrorShards() < 1 || o.getMirrorShards() > 1024) {
+      problems.add("--mirrorShards=" + o.getMirrorShards() + ": 1 to 1024");
+    }
+    if (!List.of("dead-letter", "pack").contains(String.valueOf(o.getMirrorAttributeOverflow()).toLowerCase(Locale.ROOT))) {
+      problems.add("--mirrorAttributeOverflow=" + o.getMirrorAttributeOverflow() + ": valid: dead-letter, pack");
+    }
+    if (o.getMirrorEventTimeAttribute() == null || o.getMirrorEventTimeAttribute().isBlank()
+        || o.getMirrorEventTimeAttribute().startsWith("goog")) {
+      problems.add("--mirrorEventTimeAttribute=" + o.getMirrorEventTimeAttribute() + ": a Pub/Sub attribute name"
+          + " (not empty, not starting with goog)");
+    }
+    try {
+      dev.astrabridge.bridge.pubsub.PubsubConnection.fromRootUrl(o.getPubsubRootUrl());
+    } catch (IllegalArgumentException e) {
+      problems.add("--pubsubRootUrl: " + e.getMessage());
     }
   }
 

@@ -67,6 +67,7 @@ public final class AstraStreamingIO {
         .setCompression(CompressionType.NONE)
         .setSendTimeout(Duration.standardSeconds(30))
         .setMaxAttempts(3)
+        .setStableInput(false)
         .build();
   }
 
@@ -350,6 +351,8 @@ public final class AstraStreamingIO {
 
     abstract int maxAttempts();
 
+    abstract boolean stableInput();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -371,6 +374,8 @@ public final class AstraStreamingIO {
       abstract Builder setSendTimeout(Duration v);
 
       abstract Builder setMaxAttempts(int v);
+
+      abstract Builder setStableInput(boolean v);
 
       abstract Write build();
     }
@@ -396,6 +401,16 @@ public final class AstraStreamingIO {
             + "' must match [A-Za-z0-9._-]+ and be stable across job restarts");
       }
       return toBuilder().setProducerNamePrefix(producerNamePrefix).build();
+    }
+
+    /**
+     * Send only input the runner has made durable ({@code @RequiresStableInput}: on Flink, elements wait for the next
+     * completed checkpoint, so enable checkpointing; Dataflow checkpoints every step's output anyway). Needed with
+     * effectively-once when the sequence ids were assigned by a stateful step upstream (a mirror from Pub/Sub):
+     * a replay then carries the same ids. Costs up to one checkpoint interval of latency.
+     */
+    public Write withStableInput(boolean stable) {
+      return toBuilder().setStableInput(stable).build();
     }
 
     /** Producer batching: the longest wait and most messages per batch (delay 0 disables batching). */
@@ -432,7 +447,7 @@ public final class AstraStreamingIO {
       }
       TupleTag<Void> main = new TupleTag<Void>() {};
       TupleTag<DeadLetter> dead = new TupleTag<DeadLetter>() {};
-      PCollectionTuple out = input.apply("Send to " + topic(), ParDo.of(new PulsarWriteFn(this, dead))
+      PCollectionTuple out = input.apply("Send to " + topic(), ParDo.of(PulsarWriteFn.of(this, dead))
           .withOutputTags(main, TupleTagList.of(dead)));
       out.get(main).setCoder(VoidCoder.of());
       return out.get(dead).setCoder(AvroCoder.of(DeadLetter.class));

@@ -12,14 +12,20 @@ import dev.astrabridge.schemas.envelope.BridgeMessage;
 public final class PulsarPositions {
   public static final String SOURCE_PREFIX = "pulsar:";
 
-  /** The shard (source partition topic) of a message read from Pulsar, or null. */
+  /** The shard: the one a sequencer assigned, else the source partition topic of a message read from Pulsar, or null. */
   public static String shard(BridgeMessage message) {
+    if (message.getShard() != null && message.getSequenceId() != null) {
+      return message.getShard();
+    }
     String source = message.getSource();
     return source != null && source.startsWith(SOURCE_PREFIX) ? source.substring(SOURCE_PREFIX.length()) : null;
   }
 
-  /** The packed sequence id of a message read from Pulsar (message id "ledger:entry:partition:batch"). */
+  /** The sequence a sequencer assigned, else the packed sequence id of a message read from Pulsar (message id "ledger:entry:partition:batch"). */
   public static long sequence(BridgeMessage message) {
+    if (message.getShard() != null && message.getSequenceId() != null) {
+      return message.getSequenceId();
+    }
     String id = message.getMessageId();
     String[] parts = id == null ? new String[0] : id.split(":");
     if (shard(message) == null || parts.length != 4) {

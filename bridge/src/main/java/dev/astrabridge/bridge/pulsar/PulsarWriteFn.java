@@ -27,8 +27,12 @@ import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.TypedMessageBuilder;
 import org.joda.time.Instant;
 
-/** Sends envelopes with async producers; see {@link AstraStreamingIO.Write}. */
-final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
+/**
+ * Sends envelopes with async producers; see {@link AstraStreamingIO.Write}. Two concrete forms: {@link Plain} and
+ * {@link StableInput}, whose input the runner makes durable first (needed when the sequence ids come from a stateful
+ * sequencer: a replay must carry the same ids, or the broker's deduplication would drop the wrong messages).
+ */
+abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private static final long serialVersionUID = 1L;
 
   private final AstraStreamingIO.Write spec;
@@ -59,7 +63,7 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     }
   }
 
-  PulsarWriteFn(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
+  private PulsarWriteFn(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
     this.spec = spec;
     this.deadLetterTag = deadLetterTag;
     this.sent = Metrics.counter("pulsar:" + spec.topic(), "messages_sent");
@@ -119,9 +123,41 @@ final class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
       return builder.create();
   }
 
-  @ProcessElement
-  public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                             MultiOutputReceiver out) throws PulsarClientException {
+  static PulsarWriteFn of(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
+    return spec.stableInput() ? new StableInput(spec, deadLetterTag) : new Plain(spec, deadLetterTag);
+  }
+
+  static final class Plain extends PulsarWriteFn {
+    private static final long serialVersionUID = 1L;
+
+    Plain(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
+      super(spec, deadLetterTag);
+    }
+
+    @ProcessElement
+    public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
+                               MultiOutputReceiver out) throws PulsarClientException {
+      process(message, timestamp, window, out);
+    }
+  }
+
+  static final class StableInput extends PulsarWriteFn {
+    private static final long serialVersionUID = 1L;
+
+    StableInput(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
+      super(spec, deadLetterTag);
+    }
+
+    @ProcessElement
+    @RequiresStableInput
+    public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
+                               MultiOutputReceiver out) throws PulsarClientException {
+      process(message, timestamp, window, out);
+    }
+  }
+
+  final void process(BridgeMessage message, Instant timestamp, BoundedWindow window,
+                     MultiOutputReceiver out) throws PulsarClientException {
     String shard = "";
     Long sequence = null;
     if (effectivelyOnce()) {

@@ -1,0 +1,66 @@
+package dev.astrabridge.bridge.options;
+
+import java.util.List;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** --mode=mirror: Pub/Sub ↔ Astra Streaming relay. */
+public interface MirrorOptions extends PipelineOptions {
+  @Description("Routes, comma separated, each SOURCE->TARGET: projects/P/subscriptions/S->persistent://tenant/ns/topic"
+      + " (Pub/Sub to Pulsar) or persistent://tenant/ns/topic->projects/P/topics/T (Pulsar to Pub/Sub). Pattern form"
+      + " (Pulsar to Pub/Sub): persistent://tenant/ns/orders-(.*)->projects/P/topics/mirror-$1 reads every matching"
+      + " topic and publishes to the topic named by the replacement")
+  List<String> getMirrorRoutes();
+
+  void setMirrorRoutes(List<String> value);
+
+  @Description("Which routes run: both, pubsub-to-pulsar or pulsar-to-pubsub (a route of another direction is an error)")
+  @Default.String("both")
+  String getMirrorDirection();
+
+  void setMirrorDirection(String value);
+
+  @Description("This bridge's id, written into every relayed message's astra-bridge.path; a message whose path already"
+      + " holds it is not relayed again (loop guard). Give each bridge of a topology its own id")
+  @Default.String("astra-bridge")
+  String getBridgeId();
+
+  void setBridgeId(String value);
+
+  @Description("A message that already crossed this many bridges is not relayed (second loop guard, for topologies"
+      + " where bridges relay each other's messages)")
+  @Default.Integer(4)
+  Integer getMirrorMaxHops();
+
+  void setMirrorMaxHops(Integer value);
+
+  @Description("Pub/Sub attribute carrying the event time (RFC 3339 or epoch ms) both ways: read into the Pulsar"
+      + " eventTime, written from it")
+  @Default.String("event_time")
+  String getMirrorEventTimeAttribute();
+
+  void setMirrorEventTimeAttribute(String value);
+
+  @Description("Pulsar properties Pub/Sub cannot carry (over 100, key over 256 bytes, value over 1024 bytes):"
+      + " dead-letter (the message goes to --deadLetter with the reason) or pack (they travel as one JSON attribute"
+      + " astra-bridge.overflow when that fits in 1024 bytes, else dead-letter)")
+  @Default.String("dead-letter")
+  String getMirrorAttributeOverflow();
+
+  void setMirrorAttributeOverflow(String value);
+
+  @Description("Pub/Sub to Pulsar effectively-once: sequence ids per shard, sent only after the runner checkpointed"
+      + " them, deduplicated by the broker (enable deduplication on the namespace). Adds up to one checkpoint interval"
+      + " of latency; false: at-least-once, duplicates carry the same astra-bridge.origin-id")
+  @Default.Boolean(true)
+  Boolean getMirrorEffectivelyOnce();
+
+  void setMirrorEffectivelyOnce(Boolean value);
+
+  @Description("Pub/Sub to Pulsar: shards (named producers) per route; messages of one ordering key share a shard")
+  @Default.Integer(4)
+  Integer getMirrorShards();
+
+  void setMirrorShards(Integer value);
+}

@@ -1,0 +1,217 @@
+package dev.astrabridge.bridge.pubsub;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.gax.batching.BatchingSettings;
+import com.google.api.gax.rpc.ApiException;
+import com.google.api.gax.rpc.StatusCode;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PubsubMessage;
+import dev.astrabridge.astradb.connect.SharedPerJvm;
+import dev.astrabridge.schemas.envelope.BridgeMessage;
+import dev.astrabridge.schemas.envelope.DeadLetter;
+import dev.astrabridge.schemas.envelope.DeadLetters;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
+
+/** Publishes with shared async publishers and waits for every acknowledgement at the end of the bundle. */
+final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
+  private static final long serialVersionUID = 1L;
+
+  /** Publishers per worker JVM, endpoint, topic and ordering, closed with their last user. */
+  static final SharedPerJvm<Publisher> PUBLISHERS = new SharedPerJvm<>(PubsubPublishFn::shutdown, 0);
+
+  private final PubsubWrite spec;
+  private final SerializableFunction<BridgeMessage, String> topicFn;
+  private final TupleTag<DeadLetter> deadLetterTag;
+  private final Counter published;
+  private final Counter deadLettered;
+  private final Distribution latency;
+
+  private transient Map<String, SharedPerJvm<Publisher>.Lease> publishers;
+  private transient List<Pending> pending;
+
+  private static final class Pending {
+    final BridgeMessage message;
+    final PubsubMessage pubsub;
+    final String topic;
+    final Instant timestamp;
+    final BoundedWindow window;
+    ApiFuture<String> future;
+    int attempts = 1;
+
+    Pending(BridgeMessage message, PubsubMessage pubsub, String topic, Instant timestamp, BoundedWindow window) {
+      this.message = message;
+      this.pubsub = pubsub;
+      this.topic = topic;
+      this.timestamp = timestamp;
+      this.window = window;
+    }
+  }
+
+  PubsubPublishFn(PubsubWrite spec, TupleTag<DeadLetter> deadLetterTag) {
+    this.spec = spec;
+    this.topicFn = spec.resolveTopic();
+    this.deadLetterTag = deadLetterTag;
+    this.published = Metrics.counter(spec.metricsNamespace(), "published");
+    this.deadLettered = Metrics.counter(spec.metricsNamespace(), "dead_lettered");
+    this.latency = Metrics.distribution(spec.metricsNamespace(), "relay_latency_ms");
+  }
+
+  @Setup
+  public void setup() {
+    publishers = new HashMap<>();
+  }
+
+  @StartBundle
+  public void startBundle() {
+    pending = new ArrayList<>();
+  }
+
+  private Publisher publisher(String topic) {
+    SharedPerJvm<Publisher>.Lease lease = publishers.get(topic);
+    if (lease == null) {
+      String key = spec.connection().endpoint() + "|" + topic + "|" + spec.ordering() + "|" + spec.batchingMaxMessages()
+          + "|" + spec.batchingMaxDelay().getMillis();
+      lease = PUBLISHERS.acquire(key, () -> open(topic));
+      publishers.put(topic, lease);
+    }
+    return lease.get();
+  }
+
+  private Publisher open(String topic) {
+    try {
+      return spec.connection().publisher(topic)
+          .setEnableMessageOrdering(spec.ordering())
+          .setBatchingSettings(BatchingSettings.newBuilder()
+              .setElementCountThreshold((long) spec.batchingMaxMessages())
+              .setRequestByteThreshold(5_000_000L)
+              .setDelayThresholdDuration(java.time.Duration.ofMillis(Math.max(1, spec.batchingMaxDelay().getMillis())))
+              .build())
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a Pub/Sub publisher for " + topic + " at " + spec.connection(), e);
+    }
+  }
+
+  private static void shutdown(Publisher publisher) {
+    publisher.shutdown();
+    try {
+      publisher.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @ProcessElement
+  public void process(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
+                      MultiOutputReceiver out) {
+    String topic;
+    try {
+      topic = PubsubWrite.checkTopic(topicFn.apply(message));
+    } catch (RuntimeException e) {
+      out.get(deadLetterTag).output(DeadLetters.builder(message, DeadLetters.RELAY, "no Pub/Sub topic for this message: "
+          + DeadLetters.describe(e)).setTarget(spec.topic()).build());
+      deadLettered.inc();
+      return;
+    }
+    Map<String, String> attributes = new HashMap<>(message.getAttributes());
+    if (spec.eventTimeAttribute() != null && message.getEventTime() != null) {
+      attributes.putIfAbsent(spec.eventTimeAttribute(), message.getEventTime().toString());
+    }
+    String orderingKey = null;
+    if (spec.ordering()) {
+      orderingKey = message.getOrderingKey() != null ? message.getOrderingKey() : message.getKey();
+    }
+    String violation = PubsubLimits.violation(message.getPayload().remaining(), attributes, orderingKey);
+    if (violation != null) {
+      out.get(deadLetterTag).output(DeadLetters.builder(message, DeadLetters.RELAY, violation).setTarget(topic).build());
+      deadLettered.inc();
+      return;
+    }
+    PubsubMessage.Builder pubsub = PubsubMessage.newBuilder()
+        .setData(ByteString.copyFrom(message.getPayload().duplicate()))
+        .putAllAttributes(attributes);
+    if (orderingKey != null && !orderingKey.isEmpty()) {
+      pubsub.setOrderingKey(orderingKey);
+    }
+    Pending p = new Pending(message, pubsub.build(), topic, timestamp, window);
+    p.future = publisher(topic).publish(p.pubsub);
+    pending.add(p);
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext context) throws InterruptedException {
+    List<Pending> remaining = pending;
+    while (!remaining.isEmpty()) {
+      List<Pending> retry = new ArrayList<>();
+      for (Pending p : remaining) {
+        Throwable error = outcome(p.future);
+        if (error == null) {
+          published.inc();
+          if (p.message.getPublishTime() != null) {
+            latency.update(Math.max(0, System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli()));
+          }
+        } else if (p.attempts < spec.maxAttempts() && retryable(error)) {
+          retry.add(p);
+        } else {
+          context.output(deadLetterTag, DeadLetters.builder(p.message, DeadLetters.RELAY, "publish to " + p.topic
+              + " failed after " + p.attempts + " attempt(s): " + DeadLetters.describe(error))
+              .setTarget(p.topic).setAttempts(p.attempts).build(), p.timestamp, p.window);
+          deadLettered.inc();
+        }
+      }
+      // in publish order, so per-key order holds: a failed key is paused by the publisher until resumed
+      for (Pending p : retry) {
+        Publisher publisher = publisher(p.topic);
+        if (!p.pubsub.getOrderingKey().isEmpty()) {
+          publisher.resumePublish(p.pubsub.getOrderingKey());
+        }
+        p.attempts++;
+        p.future = publisher.publish(p.pubsub);
+      }
+      remaining = retry;
+    }
+    pending.clear();
+  }
+
+  private static boolean retryable(Throwable error) {
+    if (error instanceof ApiException) {
+      StatusCode.Code code = ((ApiException) error).getStatusCode().getCode();
+      return code != StatusCode.Code.INVALID_ARGUMENT && code != StatusCode.Code.NOT_FOUND
+          && code != StatusCode.Code.PERMISSION_DENIED;
+    }
+    return true;
+  }
+
+  private static Throwable outcome(ApiFuture<String> future) throws InterruptedException {
+    try {
+      future.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+  }
+
+  @Teardown
+  public void teardown() {
+    if (publishers != null) {
+      publishers.values().forEach(SharedPerJvm.Lease::close);
+      publishers.clear();
+    }
+  }
+}
