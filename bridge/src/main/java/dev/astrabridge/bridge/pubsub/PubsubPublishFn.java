@@ -198,14 +198,25 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     return true;
   }
 
+  /**
+   * Waits for one acknowledgement. A publish that never completes (google-cloud-pubsub's ordered publisher can lose a
+   * batch's callback: googleapis/java-pubsub#2377, seen here against the emulator) fails the bundle after
+   * {@link #ACK_TIMEOUT_SECONDS}: nothing is acknowledged at the source, the runner retries, and the stuck publisher
+   * is closed with the failed DoFn instance.
+   */
   private static Throwable outcome(ApiFuture<String> future) throws InterruptedException {
     try {
-      future.get();
+      future.get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       return null;
     } catch (ExecutionException e) {
       return e.getCause();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Pub/Sub did not acknowledge a publish within " + ACK_TIMEOUT_SECONDS
+          + " s; failing the bundle so the runner retries it (the source acknowledges nothing of it)", e);
     }
   }
+
+  static final long ACK_TIMEOUT_SECONDS = 120;
 
   @Teardown
   public void teardown() {

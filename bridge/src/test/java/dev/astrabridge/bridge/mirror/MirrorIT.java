@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LocalStackExtension.class)
 class MirrorIT {
-  static final int N = Integer.getInteger("mirror.n", 10_000);
+  static final int N = Integer.getInteger("mirror.n", 2_000);
   static final int KEYS = 50;
   static final Instant BASE = Instant.parse("2026-11-26T00:00:00Z");
 

@@ -1,0 +1,129 @@
+package dev.astrabridge.bridge.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PubsubMessage;
+import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.PubsubTestClient;
+import dev.astrabridge.localstack.LocalStack;
+import dev.astrabridge.localstack.LocalStackExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Pub/Sub → Pulsar mirror killed with SIGKILL mid-stream (its own JVM on the embedded Flink runner, externalized
+ * checkpoints on disk) and started again from its last completed checkpoint, the way a self-hosted Flink job
+ * recovers: every message arrives in Pulsar exactly once (broker deduplication on the mirror namespace drops the
+ * replayed sends, whose sequence ids were restored with the state).
+ */
+@ExtendWith(LocalStackExtension.class)
+@Disabled("Not passing yet: in the last run (SIGKILL right after checkpoint 1, restore from it) 2,400 of 3,000"
+    + " messages reached Pulsar, none twice; the missing 600 are under investigation (issue #6 note)")
+class MirrorRestartIT {
+  static final int N = 3000;
+
+  @Test
+  void killedWithSigkillAndRestoredFromItsCheckpointLosesNothingAndDuplicatesNothing(LocalStack stack) throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String pulsarTopic = stack.pulsarTopic("mirror", "restart-it-" + suffix);
+    stack.createPartitionedTopic(pulsarTopic, 2);
+    Path checkpoints = Files.createTempDirectory("mirror-restart-checkpoints");
+    Path logs = Path.of("target", "mirror-restart-it");
+    Files.createDirectories(logs);
+    try (PubsubTestClient pubsub = new PubsubTestClient(stack); PulsarClient client = MirrorTestSupport.client(stack)) {
+      String topic = pubsub.createTopic("restart-it-" + suffix, 10, "restart-it-bridge-" + suffix);
+      List<String> args = MirrorTestSupport.args(stack, "--bridgeId=restart-it", "--mirrorShards=3",
+          "--mirrorRoutes=" + pubsub.subscription("restart-it-bridge-" + suffix) + "->" + pulsarTopic,
+          "--stateBackend=filesystem", "--stateBackendStoragePath=" + checkpoints.toUri(),
+          "--externalizedCheckpointsEnabled=true", "--retainExternalizedCheckpointsOnCancellation=true");
+      args.remove("--attachedMode=false");
+
+      Process first = start(args, logs.resolve("first.log"));
+      com.google.cloud.pubsub.v1.Publisher pubsubPublisher = pubsub.publisher(topic, false);
+      java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
+      Thread publisher = new Thread(() -> {
+        try {
+          for (int batch = 0; batch < N / 100; batch++) {
+            List<PubsubMessage> messages = new ArrayList<>();
+            for (int i = batch * 100; i < (batch + 1) * 100; i++) {
+              messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("payload-" + i))
+                  .putAttributes("seq", String.valueOf(i)).build());
+            }
+            PubsubTestClient.publishAll(pubsubPublisher, messages);
+            published.addAndGet(messages.size());
+            Thread.sleep(300); // about 300 messages per second
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Process second = null;
+      try {
+        publisher.start();
+        // kill once a third of the stream is published and a checkpoint completed
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline && (published.get() < N / 3 || latestCheckpoint(checkpoints).isEmpty())) {
+          Thread.sleep(100);
+        }
+        first.destroyForcibly().waitFor();
+        int atKill = MirrorTestSupport.drain(client, pulsarTopic, 0, 10, 2).size();
+        Path checkpoint = latestCheckpoint(checkpoints).orElseThrow(() -> new AssertionError("no completed checkpoint"));
+        List<String> resume = new ArrayList<>(args);
+        resume.add("--savepointPath=" + checkpoint.toUri());
+        second = start(resume, logs.resolve("second.log"));
+        publisher.join();
+        pubsubPublisher.shutdown();
+
+        List<Message<byte[]>> inPulsar = MirrorTestSupport.drain(client, pulsarTopic, N, 240, 20);
+        Map<String, Long> copies = inPulsar.stream().collect(Collectors.groupingBy(m -> m.getProperty("seq"),
+            Collectors.counting()));
+        System.out.printf("mirror restart: %d in Pulsar at the SIGKILL, restored from %s; after: %d messages, %d distinct"
+            + " (expected %d)%n", atKill, checkpoint.getFileName(), inPulsar.size(), copies.size(), N);
+        assertThat(atKill).isGreaterThan(0).isLessThan(N);
+        assertThat(copies).hasSize(N);
+        assertThat(copies.values()).as("copies per message").allMatch(c -> c == 1);
+        assertThat(inPulsar.stream().collect(Collectors.toMap(m -> m.getProperty("seq"), Function.identity())).keySet())
+            .containsAll(Stream.iterate(0, i -> i + 1).limit(N).map(String::valueOf).collect(Collectors.toList()));
+      } finally {
+        first.destroyForcibly();
+        if (second != null) {
+          second.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
+  private static Process start(List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "@" + Path.of("flink-jvm.options").toAbsolutePath(), "-Xmx1g",
+        "-cp", System.getProperty("java.class.path"), BridgeMain.class.getName()));
+    command.addAll(args);
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** The newest chk-N directory that holds a completed checkpoint's _metadata. */
+  static Optional<Path> latestCheckpoint(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(p -> p.getFileName().toString().equals("_metadata")).map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(4))));
+    }
+  }
+}
