@@ -1,12 +1,9 @@
 package dev.astrabridge.bridge;
 
-import com.google.api.core.ApiFuture;
-import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.cloud.pubsub.v1.Publisher;
 import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
 import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
@@ -77,18 +74,6 @@ public final class PubsubTestClient implements AutoCloseable {
     return topic;
   }
 
-  public Publisher publisher(String topic) throws IOException {
-    return publisher(topic, true);
-  }
-
-  public Publisher publisher(String topic, boolean ordering) throws IOException {
-    return Publisher.newBuilder(topic).setChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create())
-        .setEnableMessageOrdering(ordering)
-        .setBatchingSettings(BatchingSettings.newBuilder().setElementCountThreshold(500L)
-            .setRequestByteThreshold(5_000_000L).setDelayThresholdDuration(java.time.Duration.ofMillis(5)).build())
-        .build();
-  }
-
   /**
    * Publishes all messages, one synchronous Publish call each, in list order (so per ordering key too). Not through
    * the client's ordered Publisher: against the emulator it throws ConcurrentModificationException or hangs a future
@@ -105,54 +90,6 @@ public final class PubsubTestClient implements AutoCloseable {
       }
       return ids;
     }
-  }
-
-  /**
-   * Publishes all messages with this publisher and waits for every id, in rounds that hold at most one message per
-   * ordering key (a key's messages still go out in list order).
-   */
-  public static List<String> publishAll(Publisher publisher, List<PubsubMessage> messages) throws Exception {
-    return publishInRounds(messages, () -> publisher, false);
-  }
-
-  /**
-   * Ordered publishing in rounds of at most one message per ordering key, each round with a fresh publisher: the
-   * ordered publisher of google-cloud-pubsub 1.143 can lose a batch's callback and hang (googleapis/java-pubsub#2377,
-   * seen here against the emulator after a few thousand messages).
-   */
-  private static List<String> publishInRounds(List<PubsubMessage> messages,
-      java.util.concurrent.Callable<Publisher> publishers, boolean closeEachRound) throws Exception {
-    String[] ids = new String[messages.size()];
-    List<Integer> remaining = new ArrayList<>();
-    for (int i = 0; i < messages.size(); i++) {
-      remaining.add(i);
-    }
-    while (!remaining.isEmpty()) {
-      Publisher publisher = publishers.call();
-      java.util.Set<String> keysThisRound = new java.util.HashSet<>();
-      List<Integer> later = new ArrayList<>();
-      java.util.Map<Integer, ApiFuture<String>> round = new java.util.LinkedHashMap<>();
-      for (int i : remaining) {
-        String key = messages.get(i).getOrderingKey();
-        if (!key.isEmpty() && !keysThisRound.add(key) || round.size() >= 1000) {
-          later.add(i);
-        } else {
-          round.put(i, publisher.publish(messages.get(i)));
-        }
-      }
-      if (closeEachRound) {
-        publisher.publishAllOutstanding();
-      }
-      for (java.util.Map.Entry<Integer, ApiFuture<String>> e : round.entrySet()) {
-        ids[e.getKey()] = e.getValue().get(60, TimeUnit.SECONDS);
-      }
-      if (closeEachRound) {
-        publisher.shutdown();
-        publisher.awaitTermination(30, TimeUnit.SECONDS);
-      }
-      remaining = later;
-    }
-    return List.of(ids);
   }
 
   /**

@@ -23,17 +23,23 @@ public final class PubsubToEnvelope extends DoFn<PubsubMessage, BridgeMessage> {
 
   @ProcessElement
   public void process(@Element PubsubMessage m, @Timestamp Instant timestamp, OutputReceiver<BridgeMessage> out) {
-    String orderingKey = m.getOrderingKey() == null || m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
     java.time.Instant time = java.time.Instant.ofEpochMilli(timestamp.getMillis());
-    out.output(BridgeMessage.newBuilder()
+    out.output(toBridgeMessage(m, subscription, time, timestampFromAttribute ? null : time));
+  }
+
+  /** The envelope of a Pub/Sub message: payload untouched, a copy of the attributes, ordering key as key too. */
+  public static BridgeMessage toBridgeMessage(PubsubMessage m, String subscription, java.time.Instant eventTime,
+                                              java.time.Instant publishTime) {
+    String orderingKey = m.getOrderingKey() == null || m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
+    return BridgeMessage.newBuilder()
         .setPayload(ByteBuffer.wrap(m.getPayload() == null ? new byte[0] : m.getPayload()))
         .setKey(orderingKey)
         .setOrderingKey(orderingKey)
         .setAttributes(m.getAttributeMap() == null ? Map.of() : Map.copyOf(m.getAttributeMap()))
         .setMessageId(m.getMessageId())
-        .setEventTime(time)
-        .setPublishTime(timestampFromAttribute ? null : time)
+        .setEventTime(eventTime)
+        .setPublishTime(publishTime)
         .setSource("pubsub:" + subscription)
-        .build());
+        .build();
   }
 }

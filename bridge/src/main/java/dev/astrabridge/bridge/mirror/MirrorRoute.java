@@ -27,6 +27,7 @@ public final class MirrorRoute implements Serializable {
   public final String target;
   /** Pulsar-to-Pub/Sub pattern route: source is a regular expression, target a replacement ($1, $2...). */
   public final boolean pattern;
+  private transient Pattern compiled;
 
   private MirrorRoute(Direction direction, String source, String target, boolean pattern) {
     this.direction = direction;
@@ -76,7 +77,10 @@ public final class MirrorRoute implements Serializable {
     if (!pattern) {
       return target;
     }
-    Matcher m = Pattern.compile(source).matcher(stripPartition(sourceTopic));
+    if (compiled == null) {
+      compiled = Pattern.compile(source);
+    }
+    Matcher m = compiled.matcher(stripPartition(sourceTopic));
     if (!m.matches()) {
       throw new IllegalArgumentException("topic " + sourceTopic + " does not match the route pattern " + source);
     }

@@ -3,13 +3,13 @@ package dev.astrabridge.bridge.mirror;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.astrabridge.bridge.ingest.PubsubToEnvelope;
 import dev.astrabridge.bridge.pubsub.PubsubLimits;
 import dev.astrabridge.bridge.pulsar.AstraStreamingIO;
 import dev.astrabridge.bridge.pulsar.PulsarMessage;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
-import java.nio.ByteBuffer;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
@@ -59,15 +59,7 @@ final class Relay {
         skipped.inc();
         return;
       }
-      String orderingKey = m.getOrderingKey() == null || m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
-      BridgeMessage envelope = BridgeMessage.newBuilder()
-          .setPayload(ByteBuffer.wrap(m.getPayload() == null ? new byte[0] : m.getPayload()))
-          .setKey(orderingKey)
-          .setAttributes(attributes)
-          .setMessageId(m.getMessageId())
-          .setPublishTime(java.time.Instant.ofEpochMilli(publishTime.getMillis()))
-          .setSource("pubsub:" + subscription)
-          .build();
+      java.time.Instant published = java.time.Instant.ofEpochMilli(publishTime.getMillis());
       String overflow = attributes.remove(MirrorHeaders.OVERFLOW);
       if (overflow != null) {
         try {
@@ -77,10 +69,13 @@ final class Relay {
         }
       }
       java.time.Instant eventTime = eventTime(attributes.get(eventTimeAttribute));
-      envelope.setEventTime(eventTime != null ? eventTime : envelope.getPublishTime());
+      String source = "pubsub:" + subscription;
       attributes.putIfAbsent(MirrorHeaders.ORIGIN_ID, String.valueOf(m.getMessageId()));
-      attributes.putIfAbsent(MirrorHeaders.ORIGIN, envelope.getSource());
+      attributes.putIfAbsent(MirrorHeaders.ORIGIN, source);
       attributes.put(MirrorHeaders.PATH, MirrorHeaders.appendHop(attributes, bridgeId));
+      BridgeMessage envelope = PubsubToEnvelope.toBridgeMessage(m, subscription,
+          eventTime != null ? eventTime : published, published);
+      envelope.setAttributes(attributes);
       out.get(RELAYED).output(envelope);
     }
 
@@ -150,11 +145,15 @@ final class Relay {
         return null;
       }
       Map<String, String> overflow = new TreeMap<>();
-      int room = PubsubLimits.MAX_ATTRIBUTES - 1;
+      long ours = attributes.keySet().stream().filter(k -> k.startsWith("astra-bridge.")).count();
+      // room for the other properties: the limit less our headers and the overflow attribute itself
+      long room = PubsubLimits.MAX_ATTRIBUTES - ours - 1;
       int kept = 0;
       for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
-        boolean ours = e.getKey().startsWith("astra-bridge.");
-        if (!ours && (PubsubLimits.attributeViolation(e.getKey(), e.getValue()) != null || kept >= room - 3)) {
+        if (e.getKey().startsWith("astra-bridge.")) {
+          continue;
+        }
+        if (PubsubLimits.attributeViolation(e.getKey(), e.getValue()) != null || kept >= room) {
           overflow.put(e.getKey(), e.getValue());
           attributes.remove(e.getKey());
         } else {

@@ -6,6 +6,8 @@ import dev.astrabridge.astradb.connect.SecretRef;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.astradb.mapping.MappingSpec;
 import dev.astrabridge.astradb.write.FailurePolicy;
+import dev.astrabridge.bridge.mirror.MirrorRoute;
+import dev.astrabridge.bridge.pubsub.PubsubConnection;
 import dev.astrabridge.bridge.pulsar.PulsarConnection;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +61,7 @@ public final class Settings {
   public final String dedupName;
   public final Duration dedupDuration;
   public final String deadLetter;
-  public final List<dev.astrabridge.bridge.mirror.MirrorRoute> mirrorRoutes = new ArrayList<>();
+  public final List<MirrorRoute> mirrorRoutes = new ArrayList<>();
 
   private Settings(BridgeOptions o) {
     mode = choice("mode", o.getMode(), Mode.class);
@@ -147,7 +149,7 @@ public final class Settings {
     } else {
       for (String text : o.getMirrorRoutes()) {
         try {
-          dev.astrabridge.bridge.mirror.MirrorRoute route = dev.astrabridge.bridge.mirror.MirrorRoute.parse(text);
+          MirrorRoute route = MirrorRoute.parse(text);
           if (!"both".equals(direction) && !route.direction.label().equals(direction)) {
             problems.add("--mirrorRoutes=" + text + ": a " + route.direction.label() + " route, but --mirrorDirection="
                 + direction);
@@ -177,7 +179,7 @@ public final class Settings {
           + " (not empty, not starting with goog)");
     }
     try {
-      dev.astrabridge.bridge.pubsub.PubsubConnection.fromRootUrl(o.getPubsubRootUrl());
+      PubsubConnection.fromRootUrl(o.getPubsubRootUrl());
     } catch (IllegalArgumentException e) {
       problems.add("--pubsubRootUrl: " + e.getMessage());
     }

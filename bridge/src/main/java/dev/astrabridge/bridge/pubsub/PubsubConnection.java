@@ -2,8 +2,7 @@ package dev.astrabridge.bridge.pubsub;
 
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
@@ -62,8 +61,9 @@ public final class PubsubConnection implements Serializable {
   Publisher.Builder publisher(String topic) {
     Publisher.Builder builder = Publisher.newBuilder(topic);
     if (plaintext) {
-      TransportChannelProvider channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(
-          ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build()));
+      // an instantiating provider: the publisher creates the channel and closes it on shutdown
+      TransportChannelProvider channels = InstantiatingGrpcChannelProvider.newBuilder().setEndpoint(endpoint)
+          .setChannelConfigurator(ManagedChannelBuilder::usePlaintext).build();
       CredentialsProvider none = NoCredentialsProvider.create();
       builder.setChannelProvider(channels).setCredentialsProvider(none);
     } else {

@@ -56,7 +56,6 @@ class MirrorRestartIT {
       args.remove("--attachedMode=false");
 
       Process first = start(args, logs.resolve("first.log"));
-      com.google.cloud.pubsub.v1.Publisher pubsubPublisher = pubsub.publisher(topic, false);
       java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
       Thread publisher = new Thread(() -> {
         try {
@@ -66,7 +65,7 @@ class MirrorRestartIT {
               messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("payload-" + i))
                   .putAttributes("seq", String.valueOf(i)).build());
             }
-            PubsubTestClient.publishAll(pubsubPublisher, messages);
+            pubsub.publishAll(topic, messages);
             published.addAndGet(messages.size());
             Thread.sleep(300); // about 300 messages per second
           }
@@ -89,7 +88,6 @@ class MirrorRestartIT {
         resume.add("--savepointPath=" + checkpoint.toUri());
         second = start(resume, logs.resolve("second.log"));
         publisher.join();
-        pubsubPublisher.shutdown();
 
         List<Message<byte[]>> inPulsar = MirrorTestSupport.drain(client, pulsarTopic, N, 240, 20);
         Map<String, Long> copies = inPulsar.stream().collect(Collectors.groupingBy(m -> m.getProperty("seq"),
