@@ -4,10 +4,17 @@ import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.google.auto.value.AutoValue;
 import dev.astrabridge.astradb.connect.AstraDbConnection;
 import dev.astrabridge.astradb.connect.DefaultSessionFactory;
+import dev.astrabridge.astradb.connect.SessionCache;
 import dev.astrabridge.astradb.connect.SessionFactory;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.astradb.mapping.MappingPlan;
 import dev.astrabridge.astradb.mapping.MappingSpec;
+import dev.astrabridge.astradb.read.CqlToAvro;
+import dev.astrabridge.astradb.read.ReadQueries;
+import dev.astrabridge.astradb.read.ReadSpec;
+import dev.astrabridge.astradb.read.ReadSplitFn;
+import dev.astrabridge.astradb.read.SplitRingFn;
+import dev.astrabridge.astradb.read.TokenSplit;
 import dev.astrabridge.astradb.write.FailurePolicy;
 import dev.astrabridge.astradb.write.WriteFn;
 import dev.astrabridge.astradb.write.WriteSpec;
@@ -16,12 +23,19 @@ import dev.astrabridge.schemas.envelope.DeadLetter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroGenericCoder;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
@@ -45,6 +59,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 public final class AstraDbIO {
+
+  /** A bounded read of a table (or a token-range query), split by token ranges; see {@link Read}. */
+  public static Read read() {
+    return new AutoValue_AstraDbIO_Read.Builder()
+        .setMinSplits(0)
+        .setPageSize(5000)
+        .setConsistency(DefaultConsistencyLevel.LOCAL_QUORUM)
+        .setSessionFactory(new DefaultSessionFactory())
+        .build();
+  }
 
   /** A transform writing messages into one table; see {@link Write}. */
   public static Write write() {
@@ -295,17 +319,175 @@ public final class AstraDbIO {
           .add(DisplayData.item("retryTimeout", retryTimeout().toString()).withLabel("Retry timeout"));
     }
 
-    private static String requireText(String value, String what) {
+    static String requireText(String value, String what) {
       if (value == null || value.isBlank()) {
         throw new IllegalArgumentException(what + " must not be empty");
       }
       return value;
     }
 
-    private static void checkPositive(int value, String what) {
+    static void checkPositive(int value, String what) {
       if (value <= 0) {
         throw new IllegalArgumentException(what + " must be positive, got " + value);
       }
+    }
+  }
+
+  /**
+   * Reads a table into Avro {@link GenericRecord}s, in parallel by token range: one worker turns the driver's token
+   * map into at least {@link #withMinSplits} splits (the wrap-around range cut at the end of the ring), the splits are
+   * redistributed, and each is read with a paged {@code token(pk) > ? AND token(pk) <= ?} query. Every row is read
+   * exactly once. Records have {@link #withSchema the given schema} (fields matched to columns by name, as the write
+   * mapping's {@code *} matches them, so what a schema wrote reads back as that schema) or one derived from the table
+   * ({@link CqlToAvro#schemaFor}; derived when the pipeline is built, which then needs to reach the database).
+   */
+  @AutoValue
+  public abstract static class Read extends PTransform<PBegin, PCollection<GenericRecord>> implements ReadSpec {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public abstract @Nullable AstraDbConnection connection();
+
+    @Override
+    public abstract @Nullable String keyspace();
+
+    @Override
+    public abstract @Nullable String table();
+
+    @Override
+    public abstract @Nullable String query();
+
+    abstract @Nullable String schemaJson();
+
+    @Override
+    public abstract int minSplits();
+
+    @Override
+    public abstract int pageSize();
+
+    @Override
+    public abstract DefaultConsistencyLevel consistency();
+
+    @Override
+    public abstract SessionFactory sessionFactory();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setConnection(AstraDbConnection value);
+
+      abstract Builder setKeyspace(String value);
+
+      abstract Builder setTable(String value);
+
+      abstract Builder setQuery(String value);
+
+      abstract Builder setSchemaJson(String value);
+
+      abstract Builder setMinSplits(int value);
+
+      abstract Builder setPageSize(int value);
+
+      abstract Builder setConsistency(DefaultConsistencyLevel value);
+
+      abstract Builder setSessionFactory(SessionFactory value);
+
+      abstract Read build();
+    }
+
+    public Read withConnection(AstraDbConnection connection) {
+      return toBuilder().setConnection(Objects.requireNonNull(connection, "connection")).build();
+    }
+
+    /** The table to read (also where a derived schema comes from). */
+    public Read withTable(String keyspace, String table) {
+      return toBuilder().setKeyspace(Write.requireText(keyspace, "withTable: keyspace"))
+          .setTable(Write.requireText(table, "withTable: table")).build();
+    }
+
+    /**
+     * A query instead of the whole table, e.g. {@code SELECT id, total FROM shop.orders WHERE token(id) > ? AND
+     * token(id) <= ? AND status = 'open' ALLOW FILTERING}: its first two bind markers take each split's start
+     * (exclusive) and end (inclusive) token. Needs {@link #withSchema}, or {@link #withTable} to derive one.
+     */
+    public Read withQuery(String query) {
+      String q = Write.requireText(query, "withQuery");
+      if (q.chars().filter(c -> c == '?').count() < 2 || !q.toLowerCase(java.util.Locale.ROOT).contains("token(")) {
+        throw new IllegalArgumentException("withQuery: expected a query restricting token(partition key) with two bind"
+            + " markers, e.g. ... WHERE token(id) > ? AND token(id) <= ?; got: " + q);
+      }
+      return toBuilder().setQuery(q).build();
+    }
+
+    /** The records' schema; fields matched to columns by name. Without it, one is derived from the table. */
+    public Read withSchema(Schema schema) {
+      return toBuilder().setSchemaJson(Objects.requireNonNull(schema, "schema").toString()).build();
+    }
+
+    /** At least this many splits (token ranges); default 16, or the ring's range count if larger. */
+    public Read withMinSplits(int minSplits) {
+      Write.checkPositive(minSplits, "withMinSplits");
+      return toBuilder().setMinSplits(minSplits).build();
+    }
+
+    /** Rows per page (default 5000). */
+    public Read withPageSize(int pageSize) {
+      Write.checkPositive(pageSize, "withPageSize");
+      return toBuilder().setPageSize(pageSize).build();
+    }
+
+    /** Read consistency; LOCAL_QUORUM by default (LOCAL_ONE is faster where slightly stale data is acceptable). */
+    public Read withConsistency(DefaultConsistencyLevel consistency) {
+      return toBuilder().setConsistency(Objects.requireNonNull(consistency)).build();
+    }
+
+    public Read withSessionFactory(SessionFactory sessionFactory) {
+      return toBuilder().setSessionFactory(Objects.requireNonNull(sessionFactory)).build();
+    }
+
+    /** The records' schema: the given one, or derived from the table (opens a session here). */
+    public Schema outputSchema() {
+      if (schemaJson() != null) {
+        return new Schema.Parser().parse(schemaJson());
+      }
+      if (table() == null) {
+        throw new IllegalArgumentException("AstraDbIO.read(): withSchema() is required with a query and no table");
+      }
+      try (var lease = SessionCache.acquire(connection(), sessionFactory())) {
+        return CqlToAvro.schemaFor(ReadQueries.table(lease.get(), keyspace(), table()));
+      }
+    }
+
+    @Override
+    public PCollection<GenericRecord> expand(PBegin input) {
+      if (connection() == null) {
+        throw new IllegalArgumentException("AstraDbIO.read(): withConnection() is required");
+      }
+      if (table() == null && query() == null) {
+        throw new IllegalArgumentException("AstraDbIO.read(): withTable(keyspace, table) or withQuery(cql) is required");
+      }
+      Schema schema = outputSchema();
+      return input
+          .apply("Ring", Create.of(new byte[0]))
+          .apply("Split into token ranges", ParDo.of(new SplitRingFn(this)))
+          .setCoder(SerializableCoder.of(TokenSplit.class))
+          .apply("Spread splits", Reshuffle.viaRandomKey())
+          .apply("Read token ranges", ParDo.of(new ReadSplitFn(this, schema)))
+          .setCoder(AvroGenericCoder.of(schema));
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      if (connection() != null) {
+        connection().populateDisplayData(builder);
+      }
+      builder.addIfNotNull(DisplayData.item("table", keyspace() == null ? null : keyspace() + "." + table()).withLabel("Table"))
+          .addIfNotNull(DisplayData.item("query", query()).withLabel("Query"))
+          .add(DisplayData.item("minSplits", minSplits()).withLabel("Minimum splits (0: default)"))
+          .add(DisplayData.item("pageSize", pageSize()).withLabel("Page size"))
+          .add(DisplayData.item("consistency", consistency().name()).withLabel("Consistency"));
     }
   }
 
