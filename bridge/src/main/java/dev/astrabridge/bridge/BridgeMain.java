@@ -1,5 +1,8 @@
 package dev.astrabridge.bridge;
 
+import dev.astrabridge.bridge.batch.BatchProgress;
+import dev.astrabridge.bridge.batch.ExportPipeline;
+import dev.astrabridge.bridge.batch.LoadPipeline;
 import dev.astrabridge.bridge.ingest.IngestPipeline;
 import dev.astrabridge.bridge.mirror.MirrorPipeline;
 import dev.astrabridge.bridge.options.BridgeOptions;
@@ -28,6 +31,10 @@ public final class BridgeMain {
       System.exit(2);
       return;
     }
+    if (options.getMode() != null && options.getMode().matches("(?i)load|export")) {
+      // batch: a progress line while it runs, a summary at the end, and the exit status says whether it worked
+      System.exit(BatchProgress.follow(result, options) ? 0 : 1);
+    }
     result.waitUntilFinish();
   }
 
@@ -39,8 +46,13 @@ public final class BridgeMain {
   /** Builds (without running) the job the options describe; checks every option first. */
   public static Pipeline build(BridgeOptions options) {
     Settings settings = Settings.of(options);
-    options.setStreaming(true);
-    if ("FlinkRunner".equals(options.getRunner().getSimpleName())) {
+    boolean batch = settings.mode == Settings.Mode.LOAD || settings.mode == Settings.Mode.EXPORT;
+    options.setStreaming(!batch);
+    if (batch && "DirectRunner".equals(options.getRunner().getSimpleName())) {
+      // return from run() so main can show progress while the job runs
+      options.as(org.apache.beam.runners.direct.DirectOptions.class).setBlockOnRun(false);
+    }
+    if (!batch && "FlinkRunner".equals(options.getRunner().getSimpleName())) {
       FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
       if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
         LOG.info("Flink: checkpointing every {} ms (sources acknowledge only when a checkpoint completes)",
@@ -56,9 +68,14 @@ public final class BridgeMain {
       case MIRROR:
         MirrorPipeline.build(pipeline, options, settings);
         return pipeline;
+      case LOAD:
+        LoadPipeline.build(pipeline, options, settings);
+        return pipeline;
+      case EXPORT:
+        ExportPipeline.build(pipeline, options, settings);
+        return pipeline;
       default:
-        throw new IllegalArgumentException("--mode=" + options.getMode() + ": not available yet; valid today: ingest, mirror"
-            + " (load and export are planned)");
+        throw new AssertionError(settings.mode);
     }
   }
 

@@ -6,10 +6,10 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /** All options of the bridge, composed from one small interface per capability. */
 public interface BridgeOptions extends PulsarOptions, PubsubSourceOptions, AstraDbOptions, PayloadOptions,
-    WindowingOptions, DedupOptions, DeadLetterOptions, MetricsOptions, MirrorOptions, StreamingOptions {
+    WindowingOptions, DedupOptions, DeadLetterOptions, MetricsOptions, MirrorOptions, BatchOptions, StreamingOptions {
 
-  @Description("What the job does: ingest (a topic into Astra DB) or mirror (Pub/Sub <-> Astra Streaming); load and export"
-      + " are planned")
+  @Description("What the job does: ingest (a topic into Astra DB, streaming), mirror (Pub/Sub <-> Astra Streaming,"
+      + " streaming), load (files into Astra DB, batch) or export (a table to files or a topic, batch)")
   @Default.String("ingest")
   String getMode();
 

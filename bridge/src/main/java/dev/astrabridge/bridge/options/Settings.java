@@ -6,6 +6,7 @@ import dev.astrabridge.astradb.connect.SecretRef;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.astradb.mapping.MappingSpec;
 import dev.astrabridge.astradb.write.FailurePolicy;
+import dev.astrabridge.bridge.batch.FileFormat;
 import dev.astrabridge.bridge.mirror.MirrorRoute;
 import dev.astrabridge.bridge.pubsub.PubsubConnection;
 import dev.astrabridge.bridge.pulsar.PulsarConnection;
@@ -62,6 +63,10 @@ public final class Settings {
   public final Duration dedupDuration;
   public final String deadLetter;
   public final List<MirrorRoute> mirrorRoutes = new ArrayList<>();
+  public final FileFormat fileFormat;
+  public final Schema exportSchema;
+  public final DefaultConsistencyLevel readConsistency;
+  public final PayloadFormat.Encoding payloadEncoding;
 
   private Settings(BridgeOptions o) {
     mode = choice("mode", o.getMode(), Mode.class);
@@ -76,8 +81,12 @@ public final class Settings {
             () -> Instant.parse(start));
     boolean ingest = mode == Mode.INGEST;
     boolean mirror = mode == Mode.MIRROR;
+    boolean load = mode == Mode.LOAD;
+    boolean export = mode == Mode.EXPORT;
     String deadLetterOption = o.getDeadLetter() == null ? "" : o.getDeadLetter();
-    boolean needsPulsar = ingest && source == Source.PULSAR || mirror || deadLetterOption.startsWith("pulsar:");
+    String exportTo = o.getExportTo() == null ? "" : o.getExportTo();
+    boolean needsPulsar = ingest && source == Source.PULSAR || mirror || deadLetterOption.startsWith("pulsar:")
+        || export && exportTo.startsWith("pulsar:");
     pulsar = needsPulsar ? pulsarConnection(o) : null;
     if (ingest && source == Source.PULSAR && (o.getPulsarTopics() == null || o.getPulsarTopics().isEmpty())
         == (o.getPulsarTopicsPattern() == null)) {
@@ -91,19 +100,48 @@ public final class Settings {
     if (mirror) {
       mirrorOptions(o);
     }
-    boolean needsAstraDb = ingest || deadLetterOption.startsWith("cassandra:");
+    boolean needsAstraDb = ingest || load || export || deadLetterOption.startsWith("cassandra:");
     astraDb = needsAstraDb ? astraDbConnection(o) : null;
-    if (ingest && (o.getKeyspace() == null || o.getTable() == null)) {
-      problems.add("--keyspace / --table: both are required (the target table, e.g. --keyspace=astra_bridge --table=orders)");
+    if ((ingest || load || export) && (o.getKeyspace() == null || o.getTable() == null)) {
+      problems.add("--keyspace / --table: both are required (the " + (export ? "source" : "target")
+          + " table, e.g. --keyspace=astra_bridge --table=orders)");
     }
-    mapping = !ingest ? null : parse("mapping", o.getMapping(), "comma separated 'column = expression' entries",
+    if (load && (o.getLoadFrom() == null || o.getLoadFrom().isBlank())) {
+      problems.add("--loadFrom: required with --mode=load (files to read, e.g. /data/orders/*.jsonl or gs://bucket/orders/*.avro)");
+    }
+    if (export && !(exportTo.startsWith("pubsub:") ? exportTo.matches("pubsub:projects/[^/]+/topics/[^/]+")
+        : exportTo.startsWith("pulsar:") ? exportTo.matches("pulsar:(persistent|non-persistent)://[^/]+/[^/]+/.+")
+        : !exportTo.isBlank())) {
+      problems.add("--exportTo=" + o.getExportTo() + ": valid: a file prefix (/data/out/orders, gs://bucket/orders),"
+          + " pubsub:projects/P/topics/T or pulsar:persistent://tenant/ns/topic");
+    }
+    FileFormat format = null;
+    if (load || export && !exportTo.startsWith("pubsub:") && !exportTo.startsWith("pulsar:")) {
+      try {
+        format = FileFormat.of(load ? o.getFileFormat() : o.getFileFormat() == null ? "avro" : o.getFileFormat(),
+            o.getLoadFrom());
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    fileFormat = format;
+    exportSchema = export && o.getExportSchema() != null ? schema("exportSchema", o.getExportSchema()) : null;
+    readConsistency = !export ? null : parse("readConsistency", o.getReadConsistency(), "LOCAL_QUORUM, LOCAL_ONE, QUORUM,"
+        + " ONE, ALL, ...", () -> DefaultConsistencyLevel.valueOf(o.getReadConsistency().toUpperCase(Locale.ROOT)));
+    if (export && (o.getReadSplits() == null || o.getReadSplits() < 0 || o.getExportShards() == null || o.getExportShards() < 0)) {
+      problems.add("--readSplits=" + o.getReadSplits() + " / --exportShards=" + o.getExportShards() + ": 0 (automatic)"
+          + " or a positive number");
+    }
+    payloadEncoding = parse("payloadEncoding", o.getPayloadEncoding(), "single-object, binary or json",
+        () -> PayloadFormat.Encoding.valueOf(o.getPayloadEncoding().toUpperCase(Locale.ROOT).replace('-', '_')));
+    mapping = !(ingest || load) ? null : parse("mapping", o.getMapping(), "comma separated 'column = expression' entries",
         () -> MappingSpec.parse(o.getMapping()));
     consistency = parse("consistency", o.getConsistency(), "LOCAL_QUORUM, QUORUM, EACH_QUORUM, ALL, LOCAL_ONE, ONE, TWO,"
         + " THREE", () -> DefaultConsistencyLevel.valueOf(o.getConsistency().toUpperCase(Locale.ROOT)));
     writeFailurePolicy = choice("writeFailurePolicy", o.getWriteFailurePolicy(), FailurePolicy.class);
     Duration retry = duration("writeRetryTimeout", o.getWriteRetryTimeout());
     writeRetryTimeout = retry == null ? null : java.time.Duration.ofMillis(retry.getMillis());
-    payloadFormat = ingest ? payloadFormat(o) : null;
+    payloadFormat = ingest || load ? payloadFormat(o) : null;
     windowType = choice("windowType", o.getWindowType(), WindowType.class);
     windowSize = duration("windowSize", o.getWindowSize());
     windowPeriod = duration("windowPeriod", o.getWindowPeriod());
@@ -266,8 +304,7 @@ public final class Settings {
     if (reader == null) {
       return null;
     }
-    PayloadFormat.Encoding encoding = parse("payloadEncoding", o.getPayloadEncoding(), "single-object, binary or json",
-        () -> PayloadFormat.Encoding.valueOf(o.getPayloadEncoding().toUpperCase(Locale.ROOT).replace('-', '_')));
+    PayloadFormat.Encoding encoding = payloadEncoding;
     if (encoding == null) {
       return null;
     }
