@@ -76,6 +76,7 @@ public final class ExportPipeline {
       failed.apply("Dead letters", new DeadLetterSink(settings.deadLetter, settings.pulsar, settings.astraDb));
       return;
     }
+    writeSchemaFile(schema, target + ".avsc");
     switch (settings.fileFormat) {
       case AVRO: {
         AvroIO.Write<GenericRecord> write = AvroIO.writeGenericRecords(schema).to(target).withSuffix(".avro");
@@ -106,6 +107,19 @@ public final class ExportPipeline {
       }
       default:
         throw new AssertionError(settings.fileFormat);
+    }
+  }
+
+  /**
+   * The records' schema next to the files (PREFIX.avsc): what a reader of JSON lines or CSV needs, and what
+   * --mode=load takes as --schema to load the files back.
+   */
+  static void writeSchemaFile(Schema schema, String path) {
+    try (java.nio.channels.WritableByteChannel out = org.apache.beam.sdk.io.FileSystems.create(
+        org.apache.beam.sdk.io.FileSystems.matchNewResource(path, false), "application/json")) {
+      out.write(java.nio.ByteBuffer.wrap(schema.toString(true).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--exportTo: cannot write the schema file " + path + ": " + e.getMessage(), e);
     }
   }
 

@@ -245,6 +245,7 @@ class LoadExportIT {
         "--fileFormat=" + format.name().toLowerCase(), "--exportTo=" + out + "/" + table, "--readSplits=16"));
 
     assertThat(json(readBack(out, format))).isEqualTo(json(records));
+    assertThat(new Schema.Parser().parse(out.resolve(table + ".avsc").toFile())).isEqualTo(SCHEMA);
   }
 
   @Test

@@ -6,7 +6,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.ColumnDefinition;
 import com.datastax.oss.driver.api.core.cql.ColumnDefinitions;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.metadata.schema.ColumnMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
@@ -15,6 +15,8 @@ import dev.astrabridge.astradb.connect.SharedPerJvm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -123,20 +125,41 @@ public final class ReadSplitFn extends DoFn<TokenSplit, GenericRecord> {
   public void processElement(@Element TokenSplit split, OutputReceiver<GenericRecord> out) {
     BoundStatement bound = statement.bind().setLong(0, split.start).setLong(1, split.end)
         .setPageSize(spec.pageSize()).setConsistencyLevel(spec.consistency());
-    ResultSet result = session.execute(bound);
     List<Schema.Field> fields = schema.getFields();
     long n = 0;
-    for (Row row : result) {
-      GenericData.Record record = new GenericData.Record(schema);
-      for (int f = 0; f < columnOf.length; f++) {
-        Object value = columnOf[f] < 0 ? null : row.getObject(columnOf[f]);
-        record.put(f, value == null ? CqlToAvro.defaultOf(fields.get(f)) : converters[f].convert(value));
+    // asynchronous paging: the next page is requested before this one is converted, so I/O and conversion overlap
+    AsyncResultSet page = await(session.executeAsync(bound), split);
+    while (true) {
+      CompletionStage<AsyncResultSet> next = page.hasMorePages() ? page.fetchNextPage() : null;
+      for (Row row : page.currentPage()) {
+        GenericData.Record record = new GenericData.Record(schema);
+        for (int f = 0; f < columnOf.length; f++) {
+          Object value = columnOf[f] < 0 ? null : row.getObject(columnOf[f]);
+          record.put(f, value == null ? CqlToAvro.defaultOf(fields.get(f)) : converters[f].convert(value));
+        }
+        out.output(record);
+        n++;
       }
-      out.output(record);
-      n++;
+      if (next == null) {
+        break;
+      }
+      page = await(next, split);
     }
     rows.inc(n);
     splitsDone.inc();
+  }
+
+  private static AsyncResultSet await(CompletionStage<AsyncResultSet> stage, TokenSplit split) {
+    try {
+      return stage.toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading token range " + split, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException ? (RuntimeException) cause
+          : new IllegalStateException("reading token range " + split + " failed", cause);
+    }
   }
 
   @Teardown
