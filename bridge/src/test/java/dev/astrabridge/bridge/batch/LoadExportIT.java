@@ -56,7 +56,8 @@ class LoadExportIT {
   @BeforeAll
   static void tables(LocalStack stack) {
     try (CqlSession session = session(stack)) {
-      for (String table : List.of("batch_types_avro", "batch_types_jsonl", "batch_types_csv", "batch_types_topic")) {
+      for (String table : List.of("batch_types_avro", "batch_types_jsonl", "batch_types_csv", "batch_types_topic",
+          "batch_types_pulsar")) {
         session.execute("CREATE TABLE IF NOT EXISTS " + table + " (id text PRIMARY KEY, b boolean, i int, l bigint,"
             + " f float, d double, t text, a ascii, ip inet, bl blob, fx blob, en text, dec decimal, vi varint, u uuid,"
             + " tu timeuuid, dt date, tm time, tmu time, ts timestamp, lts timestamp, li list<int>, st set<text>,"
@@ -334,6 +335,35 @@ class LoadExportIT {
       for (var m : pubsub.pull(pubsub.subscription(name + "-sub"), records.size(), 60, 3)) {
         received.add(decoder.decode(m.getData().toByteArray()));
         assertThat(m.getAttributesMap()).containsEntry("astra-bridge.export", stack.keyspace() + ".batch_types_topic");
+      }
+      assertThat(json(received)).isEqualTo(json(records));
+    }
+  }
+
+  @Test
+  void replaysATableIntoAnAstraStreamingTopic(LocalStack stack, @TempDir Path dir) throws Exception {
+    Path schemaFile = schemaFile(dir);
+    List<GenericRecord> records = samples().subList(100, 160);
+    Path in = dir.resolve("in.avro");
+    writeInput(in, FileFormat.AVRO, records);
+    run(common(stack, schemaFile, "--mode=load", "--table=batch_types_pulsar", "--loadFrom=" + in));
+
+    String topic = stack.pulsarTopic("ingest", "export-" + UUID.randomUUID().toString().substring(0, 8));
+    try (org.apache.pulsar.client.api.PulsarClient client = org.apache.pulsar.client.api.PulsarClient.builder()
+             .serviceUrl(stack.pulsarServiceUrlTls()).tlsTrustCertsFilePath(stack.caCert().toString())
+             .authentication(org.apache.pulsar.client.api.AuthenticationFactory.token(stack::pulsarClientToken)).build();
+         org.apache.pulsar.client.api.Consumer<byte[]> consumer = client.newConsumer().topic(topic).subscriptionName("check")
+             .subscriptionInitialPosition(org.apache.pulsar.client.api.SubscriptionInitialPosition.Earliest).subscribe()) {
+      run(common(stack, schemaFile, "--mode=export", "--table=batch_types_pulsar", "--exportSchema=" + schemaFile,
+          "--exportTo=pulsar:" + topic, "--payloadEncoding=binary", "--pulsarServiceUrl=" + stack.pulsarServiceUrlTls(),
+          "--pulsarToken=file:" + stack.pulsarClientTokenFile(), "--pulsarTlsTrustCerts=" + stack.caCert()));
+
+      GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(SCHEMA);
+      List<GenericRecord> received = new ArrayList<>();
+      for (org.apache.pulsar.client.api.Message<byte[]> m = consumer.receive(10, java.util.concurrent.TimeUnit.SECONDS); m != null;
+           m = consumer.receive(3, java.util.concurrent.TimeUnit.SECONDS)) {
+        received.add(reader.read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(m.getValue(), null)));
+        assertThat(m.getProperty("astra-bridge.export")).isEqualTo(stack.keyspace() + ".batch_types_pulsar");
       }
       assertThat(json(received)).isEqualTo(json(records));
     }
