@@ -8,11 +8,13 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** Astra DB (Secure Connect Bundle + token) or a self-managed Cassandra, and the target table and mapping. */
 public interface AstraDbOptions extends PipelineOptions {
   @Description("Secure Connect Bundle: a path, gs://bucket/scb.zip, or projects/P/secrets/S/versions/V")
+  @TemplateRegex("^(gs://.+|/.+|projects/[^/]+/secrets/[^/]+/versions/[^/]+)$")
   String getAstraSecureConnectBundle();
 
   void setAstraSecureConnectBundle(String value);
 
   @Description("Astra application token (AstraCS:...): file:/path, env:NAME, projects/P/secrets/S/versions/V")
+  @TemplateRegex("^(file:.+|env:.+|projects/[^/]+/secrets/[^/]+/versions/[^/]+)$")
   String getAstraToken();
 
   void setAstraToken(String value);
@@ -33,6 +35,7 @@ public interface AstraDbOptions extends PipelineOptions {
   void setCassandraUsername(String value);
 
   @Description("Cassandra password: file:/path, env:NAME or projects/P/secrets/S/versions/V")
+  @TemplateRegex("^(file:.+|env:.+|projects/[^/]+/secrets/[^/]+/versions/[^/]+)$")
   String getCassandraPassword();
 
   void setCassandraPassword(String value);
@@ -62,18 +65,21 @@ public interface AstraDbOptions extends PipelineOptions {
 
   @Description("Write consistency: LOCAL_QUORUM (default; Astra DB refuses ONE/ANY for writes), QUORUM, ...")
   @Default.String("LOCAL_QUORUM")
+  @TemplateRegex("^(LOCAL_QUORUM|QUORUM|EACH_QUORUM|ALL|LOCAL_ONE|ONE|TWO|THREE)$")
   String getConsistency();
 
   void setConsistency(String value);
 
   @Description("Rows still failing after --writeRetryTimeout: DEAD_LETTER them, or FAIL_BUNDLE so the runner retries")
   @Default.String("DEAD_LETTER")
+  @TemplateRegex("^(DEAD_LETTER|FAIL_BUNDLE)$")
   String getWriteFailurePolicy();
 
   void setWriteFailurePolicy(String value);
 
   @Description("How long a failing write is retried with backoff, e.g. 2m")
   @Default.String("2m")
+  @TemplateRegex("^(\\d+(ms|s|m|h|d)|P[0-9A-Z.]+)$")
   String getWriteRetryTimeout();
 
   void setWriteRetryTimeout(String value);

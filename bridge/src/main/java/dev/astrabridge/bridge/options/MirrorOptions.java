@@ -17,6 +17,7 @@ public interface MirrorOptions extends PipelineOptions {
 
   @Description("Which routes run: both, pubsub-to-pulsar or pulsar-to-pubsub (a route of another direction is an error)")
   @Default.String("both")
+  @TemplateRegex("^(both|pubsub-to-pulsar|pulsar-to-pubsub)$")
   String getMirrorDirection();
 
   void setMirrorDirection(String value);
@@ -24,6 +25,7 @@ public interface MirrorOptions extends PipelineOptions {
   @Description("This bridge's id, written into every relayed message's astra-bridge.path; a message whose path already"
       + " holds it is not relayed again (loop guard). Give each bridge of a topology its own id")
   @Default.String("astra-bridge")
+  @TemplateRegex("^[A-Za-z0-9._-]{1,64}$")
   String getBridgeId();
 
   void setBridgeId(String value);
@@ -46,6 +48,7 @@ public interface MirrorOptions extends PipelineOptions {
       + " dead-letter (the message goes to --deadLetter with the reason) or pack (they travel as one JSON attribute"
       + " astra-bridge.overflow when that fits in 1024 bytes, else dead-letter)")
   @Default.String("dead-letter")
+  @TemplateRegex("^(dead-letter|pack)$")
   String getMirrorAttributeOverflow();
 
   void setMirrorAttributeOverflow(String value);

@@ -16,6 +16,7 @@ public interface PayloadOptions extends PipelineOptions {
   @Description("Payload encoding: single-object (Avro single-object, schema evolution by fingerprint), binary (plain"
       + " Avro binary) or json (Avro JSON)")
   @Default.String("single-object")
+  @TemplateRegex("^(single-object|binary|json)$")
   String getPayloadEncoding();
 
   void setPayloadEncoding(String value);

@@ -6,6 +6,7 @@ import org.apache.beam.sdk.options.Description;
 /** Pub/Sub source (the emulator too, through --pubsubRootUrl). */
 public interface PubsubSourceOptions extends PubsubOptions {
   @Description("Subscription to read, e.g. projects/my-project/subscriptions/orders-sub")
+  @TemplateRegex("^projects/[^/]+/subscriptions/[^/]+$")
   String getPubsubSubscription();
 
   void setPubsubSubscription(String value);

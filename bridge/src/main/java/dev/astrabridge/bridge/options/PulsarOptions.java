@@ -8,6 +8,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** Astra Streaming (Pulsar) connection and subscription. */
 public interface PulsarOptions extends PipelineOptions {
   @Description("Pulsar service URL, e.g. pulsar+ssl://pulsar-gcp-useast1.streaming.datastax.com:6651")
+  @TemplateRegex("^pulsar(\\+ssl)?://.+$")
   String getPulsarServiceUrl();
 
   void setPulsarServiceUrl(String value);
@@ -20,6 +21,7 @@ public interface PulsarOptions extends PipelineOptions {
 
   @Description("Pulsar token: file:/path, env:NAME, projects/P/secrets/S/versions/V (resolved on the workers), or the"
       + " token itself (local runs only)")
+  @TemplateRegex("^(file:.+|env:.+|projects/[^/]+/secrets/[^/]+/versions/[^/]+)$")
   String getPulsarToken();
 
   void setPulsarToken(String value);
@@ -53,18 +55,21 @@ public interface PulsarOptions extends PipelineOptions {
 
   @Description("Subscription type: Failover (ordered per partition), Exclusive, Shared or Key_Shared")
   @Default.String("Failover")
+  @TemplateRegex("^(Failover|Exclusive|Shared|Key_Shared)$")
   String getPulsarSubscriptionType();
 
   void setPulsarSubscriptionType(String value);
 
   @Description("Where a NEW subscription starts: earliest, latest, or an ISO-8601 publish time (needs the admin URL)")
   @Default.String("earliest")
+  @TemplateRegex("^(earliest|latest|\\d{4}-\\d\\d-\\d\\dT.+)$")
   String getPulsarStartPosition();
 
   void setPulsarStartPosition(String value);
 
   @Description("After this long without messages a partition's watermark follows the clock, e.g. 10s")
   @Default.String("10s")
+  @TemplateRegex("^(\\d+(ms|s|m|h|d)|P[0-9A-Z.]+)$")
   String getPulsarIdleTimeout();
 
   void setPulsarIdleTimeout(String value);
