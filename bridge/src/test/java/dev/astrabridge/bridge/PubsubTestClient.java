@@ -68,10 +68,15 @@ public final class PubsubTestClient implements AutoCloseable {
   public String createTopic(String name, int ackDeadlineSeconds, String... subscriptionNames) {
     String topic = topics.createTopic(topic(name)).getName();
     for (String s : subscriptionNames) {
-      subscriptions.createSubscription(Subscription.newBuilder().setName(subscription(s)).setTopic(topic)
-          .setAckDeadlineSeconds(ackDeadlineSeconds).setEnableMessageOrdering(true).build());
+      addSubscription(topic, s, ackDeadlineSeconds, true);
     }
     return topic;
+  }
+
+  /** Adds a subscription to an existing topic. */
+  public void addSubscription(String topic, String name, int ackDeadlineSeconds, boolean ordered) {
+    subscriptions.createSubscription(Subscription.newBuilder().setName(subscription(name)).setTopic(topic)
+        .setAckDeadlineSeconds(ackDeadlineSeconds).setEnableMessageOrdering(ordered).build());
   }
 
   /**
@@ -104,9 +109,17 @@ public final class PubsubTestClient implements AutoCloseable {
       if (received.size() >= n && System.nanoTime() - lastNew > TimeUnit.SECONDS.toNanos(quietSeconds)) {
         break;
       }
+      // returnImmediately: the emulator holds a waiting pull for about a minute even when messages arrive meanwhile
+      @SuppressWarnings("deprecation")
       List<ReceivedMessage> got = subscriber.pullCallable().call(PullRequest.newBuilder().setSubscription(subscription)
-          .setMaxMessages(1000).build()).getReceivedMessagesList();
+          .setMaxMessages(1000).setReturnImmediately(true).build()).getReceivedMessagesList();
       if (got.isEmpty()) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
         continue;
       }
       AcknowledgeRequest.Builder ack = AcknowledgeRequest.newBuilder().setSubscription(subscription);

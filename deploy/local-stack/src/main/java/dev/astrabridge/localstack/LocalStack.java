@@ -208,6 +208,24 @@ public final class LocalStack {
   /** Creates a partitioned topic through the admin REST API, with the admin token. */
   public void createPartitionedTopic(String topic, int partitions) {
     String path = topic.replace("persistent://", "/admin/v2/persistent/") + "/partitions";
+    java.net.http.HttpResponse<String> response = pulsarAdmin("PUT", path, Integer.toString(partitions));
+    if (response.statusCode() != 204) {
+      throw new IllegalStateException("creating " + topic + " answered HTTP " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  /** The admin REST API's stats of a (non-partitioned) topic, as JSON text. */
+  public String pulsarTopicStats(String topic) {
+    java.net.http.HttpResponse<String> response = pulsarAdmin("GET",
+        topic.replace("persistent://", "/admin/v2/persistent/") + "/stats", null);
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("stats of " + topic + " answered HTTP " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
+  }
+
+  /** One call to the admin REST API over TLS (the stack's CA), with the admin token. */
+  public java.net.http.HttpResponse<String> pulsarAdmin(String method, String path, String body) {
     try {
       java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
       trust.load(null, null);
@@ -218,14 +236,12 @@ public final class LocalStack {
       tmf.init(trust);
       var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
       ssl.init(null, tmf.getTrustManagers(), null);
-      var response = java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(
+      return java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(pulsarAdminUrl() + path))
               .header("Authorization", "Bearer " + pulsarAdminToken()).header("Content-Type", "application/json")
-              .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(Integer.toString(partitions))).build(),
+              .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                  : java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 204) {
-        throw new IllegalStateException("creating " + topic + " answered HTTP " + response.statusCode() + ": " + response.body());
-      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,0 +1,49 @@
+package dev.astrabridge.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.astrabridge.bridge.options.BridgeOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+
+/** A streaming job on Flink always checkpoints (sources acknowledge only then); batch jobs need not. */
+class BridgeMainFlinkTest {
+  static BridgeOptions options(String... args) {
+    return PipelineOptionsFactory.fromArgs(args).as(BridgeOptions.class);
+  }
+
+  static final String[] MIRROR = {"--runner=FlinkRunner", "--mode=mirror", "--pulsarServiceUrl=pulsar+ssl://p:6651",
+      "--mirrorRoutes=persistent://t/ns/a->projects/my-project/topics/b", "--project=my-project"};
+
+  @Test
+  void aStreamingJobWithoutACheckpointingIntervalGetsTenSeconds() {
+    BridgeOptions options = options(MIRROR);
+    BridgeMain.build(options);
+    assertThat(options.as(FlinkPipelineOptions.class).getCheckpointingInterval()).isEqualTo(10_000L);
+    assertThat(options.isStreaming()).isTrue();
+  }
+
+  @Test
+  void aDisabledIntervalIsReplacedAndAnExplicitOneKept() {
+    String[] disabled = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 1);
+    disabled[MIRROR.length] = "--checkpointingInterval=-1";
+    BridgeOptions off = options(disabled);
+    BridgeMain.build(off);
+    assertThat(off.as(FlinkPipelineOptions.class).getCheckpointingInterval()).isEqualTo(10_000L);
+
+    disabled[MIRROR.length] = "--checkpointingInterval=2000";
+    BridgeOptions explicit = options(disabled);
+    BridgeMain.build(explicit);
+    assertThat(explicit.as(FlinkPipelineOptions.class).getCheckpointingInterval()).isEqualTo(2000L);
+  }
+
+  @Test
+  void theDemoRunsTheIngestJobOnFlinkThroughBridgeMain() throws Exception {
+    // the README's first command: the demo must reach BridgeMain on the Flink runner (so the default above applies)
+    String demo = java.nio.file.Files.readString(java.nio.file.Path.of("demo.sh"));
+    String main = java.nio.file.Files.readString(java.nio.file.Path.of("src/test/java/dev/astrabridge/demo/IngestDemo.java"));
+    assertThat(demo).contains("dev.astrabridge.demo.IngestDemo");
+    assertThat(main).contains("BridgeMain.run(").contains("--runner=FlinkRunner").contains("--checkpointingInterval=2000");
+  }
+}
