@@ -40,6 +40,8 @@ public final class DeadLetterSink extends PTransform<PCollection<DeadLetter>, PD
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterSink.class);
   /** Pub/Sub refuses attribute values over 1024 bytes. */
   static final int MAX_ATTRIBUTE_BYTES = 1024;
+  /** Largest dead-letter row written to a Cassandra dead-letter table. */
+  static final int DEAD_LETTER_MAX_ROW_BYTES = 8 * 1024 * 1024;
 
   private final String destination;
   private final PulsarConnection pulsar;
@@ -69,6 +71,9 @@ public final class DeadLetterSink extends PTransform<PCollection<DeadLetter>, PD
       deadLetters.apply("Encode", ParDo.of(new Encode())).setCoder(AvroCoder.of(BridgeMessage.class))
           .apply("Write dead letters", AstraDbIO.write().withConnection(astraDb).withTable(table[0], table[1])
               .withPayloadFormat(PayloadFormat.avroBinary(DeadLetter.getClassSchema()))
+              // a record dead-lettered for being over the data table's row limit must still fit here (Cassandra's
+              // mutation limit is half the 32 MiB commit log segment); bigger ones are logged with their reason
+              .withMaxRowBytes(DEAD_LETTER_MAX_ROW_BYTES)
               .withMapping(MappingSpec.parse("day = failed_at, failed_at = now(), stage = stage, source = message.source,"
                   + " message_id = message.message_id, error = error, payload = message.payload,"
                   + " attributes = message.attributes")))

@@ -46,6 +46,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalStackExtension.class)
 class IngestFromPubsubIT {
 
+  /** The ingest job from a subscription of the emulator into astra_bridge.orders, DirectRunner, plus {@code extra}. */
+  static BridgeOptions options(LocalStack stack, String subscription, String... extra) {
+    List<String> args = new ArrayList<>(List.of(
+        "--runner=DirectRunner", "--source=pubsub", "--pubsubSubscription=" + subscription,
+        "--pubsubRootUrl=http://" + stack.pubsubEmulatorHost(),
+        "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+        "--project=" + stack.pubsubProject(),
+        "--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":" + stack.cassandraContactPoint().getPort(),
+        "--cassandraLocalDc=" + stack.cassandraLocalDc(), "--cassandraUsername=token",
+        "--cassandraPassword=file:" + stack.astraTokenFile(), "--keyspace=" + stack.keyspace(), "--table=orders",
+        "--mapping=" + IngestTestSupport.ORDERS_MAPPING, "--dedupBy=message-id", "--windowType=none"));
+    args.addAll(List.of(extra));
+    BridgeOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(BridgeOptions.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    return options;
+  }
+
   @Test
   void sameIdThreeTimesIsOneRowAndMalformedPayloadsReachTheDeadLetterTopic(LocalStack stack) throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -67,17 +84,8 @@ class IngestFromPubsubIT {
       subscriptions.createSubscription(subscription, topic, PushConfig.getDefaultInstance(), 60);
       subscriptions.createSubscription(deadSubscription, deadTopic, PushConfig.getDefaultInstance(), 60);
 
-      BridgeOptions options = PipelineOptionsFactory.fromArgs(
-          "--runner=DirectRunner", "--source=pubsub", "--pubsubSubscription=" + subscription,
-          "--pubsubIdAttribute=event_id", "--pubsubRootUrl=http://" + stack.pubsubEmulatorHost(),
-          "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
-          "--project=" + stack.pubsubProject(),
-          "--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":" + stack.cassandraContactPoint().getPort(),
-          "--cassandraLocalDc=" + stack.cassandraLocalDc(), "--cassandraUsername=token",
-          "--cassandraPassword=file:" + stack.astraTokenFile(), "--keyspace=" + stack.keyspace(), "--table=orders",
-          "--mapping=" + IngestTestSupport.ORDERS_MAPPING, "--dedupBy=message-id", "--windowType=none",
-          "--deadLetter=pubsub:" + deadTopic).withValidation().as(BridgeOptions.class);
-      options.as(DirectOptions.class).setBlockOnRun(false);
+      BridgeOptions options = options(stack, subscription.toString(), "--pubsubIdAttribute=event_id",
+          "--deadLetter=pubsub:" + deadTopic);
       job = BridgeMain.run(options);
 
       Publisher publisher = Publisher.newBuilder(topic).setChannelProvider(channels).setCredentialsProvider(noCredentials).build();
@@ -124,6 +132,73 @@ class IngestFromPubsubIT {
         job.cancel();
       }
       channel.shutdownNow();
+    }
+  }
+
+  static String json(org.apache.avro.specific.SpecificRecord record) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    org.apache.avro.io.JsonEncoder encoder = org.apache.avro.io.EncoderFactory.get().jsonEncoder(record.getSchema(), out);
+    new org.apache.avro.specific.SpecificDatumWriter<org.apache.avro.specific.SpecificRecord>(record.getSchema()).write(record, encoder);
+    encoder.flush();
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * JSON payloads (Avro's JSON encoding of OrderEvent) from Pub/Sub, with one of each kind of bad record: each goes to
+   * the dead-letter table with its stage and reason while the good ones are written.
+   */
+  @Test
+  void jsonPayloadsFlowAndEachKindOfBadRecordIsDeadLetteredWithItsReason(LocalStack stack) throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    PipelineResult job = null;
+    try (dev.astrabridge.bridge.PubsubTestClient pubsub = new dev.astrabridge.bridge.PubsubTestClient(stack);
+         CqlSession session = IngestTestSupport.session(stack)) {
+      String topic = pubsub.createTopic("json-it-" + suffix, "json-it-sub-" + suffix);
+      String subscription = pubsub.subscription("json-it-sub-" + suffix);
+      BridgeOptions options = options(stack, subscription, "--payloadEncoding=json",
+          "--deadLetter=cassandra:" + stack.keyspace() + ".dead_letter");
+      job = BridgeMain.run(options);
+
+      List<UUID> ids = new ArrayList<>();
+      List<PubsubMessage> messages = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        UUID id = UUID.randomUUID();
+        ids.add(id);
+        messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8(json(order(id, 1, OrderStatus.PAID, Instant.now()))))
+            .putAttributes("kind", "good").build());
+      }
+      // a required field missing
+      com.fasterxml.jackson.databind.node.ObjectNode missing = (com.fasterxml.jackson.databind.node.ObjectNode)
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(json(order(UUID.randomUUID(), 1, OrderStatus.PAID, Instant.now())));
+      missing.remove("status");
+      messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8(missing.toString())).putAttributes("kind", "missing").build());
+      // a record of another schema (a telemetry reading)
+      messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("{\"device_id\": \"d-1\", \"temperature_c\": 20.5}"))
+          .putAttributes("kind", "wrong-schema").build());
+      // a value its column cannot take: the currency code (fixed(3)) into an ascii column, with a non-ASCII byte
+      dev.astrabridge.schemas.events.OrderEvent euro = order(UUID.randomUUID(), 1, OrderStatus.PAID, Instant.now());
+      euro.setCurrency(new dev.astrabridge.schemas.events.CurrencyCode(new byte[] {(byte) 0xE9, 'U', 'R'}));
+      messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8(json(euro))).putAttributes("kind", "mapping").build());
+      // a row over the 1 MiB limit
+      dev.astrabridge.schemas.events.OrderEvent big = order(UUID.randomUUID(), 1, OrderStatus.PAID, Instant.now());
+      big.setCouponCode("x".repeat(1_200_000));
+      messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8(json(big))).putAttributes("kind", "oversize").build());
+      pubsub.publishAll(topic, messages);
+
+      await("20 rows", 90, () -> IngestTestSupport.rows(session, ids).size() == 20);
+      await("4 dead letters", 60, () -> IngestTestSupport.deadLetters(session, "pubsub:" + subscription).size() >= 4);
+      Thread.sleep(2000);
+      List<com.datastax.oss.driver.api.core.cql.Row> dead = IngestTestSupport.deadLetters(session, "pubsub:" + subscription);
+      assertThat(dead).extracting(r -> r.getString("stage") + " | " + r.getString("error")).hasSize(4)
+          .anySatisfy(e -> assertThat(e).startsWith("decode | ").contains("status"))
+          .anySatisfy(e -> assertThat(e).startsWith("decode | ").containsIgnoringCase("order_id"))
+          .anySatisfy(e -> assertThat(e).startsWith("map | ").contains("not ASCII"))
+          .anySatisfy(e -> assertThat(e).startsWith("map | ").contains("over the limit"));
+      assertThat(dead).allSatisfy(r -> assertThat(r.getByteBuffer("payload").remaining()).isPositive());
+    } finally {
+      if (job != null) {
+        job.cancel();
+      }
     }
   }
 }
