@@ -48,19 +48,18 @@ public final class BatchProgress {
   }
 
   private static long sum(MetricQueryResults metrics, String namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> c : metrics.getCounters()) {
-      if (c.getName().getNamespace().equals(namespace) && c.getName().getName().equals(name)) {
-        total += value(c);
-      }
-    }
-    return total;
+    return sum(metrics, namespace::equals, name);
   }
 
+  /** Summed over every namespace starting with the prefix, e.g. astradb:&lt;each table&gt;. */
   private static long sumSuffix(MetricQueryResults metrics, String namespacePrefix, String name) {
+    return sum(metrics, ns -> ns.startsWith(namespacePrefix), name);
+  }
+
+  private static long sum(MetricQueryResults metrics, java.util.function.Predicate<String> namespace, String name) {
     long total = 0;
     for (MetricResult<Long> c : metrics.getCounters()) {
-      if (c.getName().getNamespace().startsWith(namespacePrefix) && c.getName().getName().equals(name)) {
+      if (namespace.test(c.getName().getNamespace()) && c.getName().getName().equals(name)) {
         total += value(c);
       }
     }

@@ -228,6 +228,14 @@ class LoadExportIT {
     }
   }
 
+  /** Loads the records into the table through --mode=load from one file of the format. */
+  static void load(LocalStack stack, Path dir, Path schemaFile, String table, FileFormat format, List<GenericRecord> records)
+      throws IOException {
+    Path in = dir.resolve("in" + format.suffix);
+    writeInput(in, format, records);
+    run(common(stack, schemaFile, "--mode=load", "--table=" + table, "--loadFrom=" + in));
+  }
+
   void loadThenExportGivesBackEveryRecord(LocalStack stack, Path dir, FileFormat format) throws Exception {
     String table = "batch_types_" + format.name().toLowerCase();
     Path schemaFile = schemaFile(dir);
@@ -317,9 +325,7 @@ class LoadExportIT {
   void replaysATableIntoAPubsubTopicAsSingleObjectAvro(LocalStack stack, @TempDir Path dir) throws Exception {
     Path schemaFile = schemaFile(dir);
     List<GenericRecord> records = samples().subList(0, 100);
-    Path in = dir.resolve("in.jsonl");
-    writeInput(in, FileFormat.JSONL, records);
-    run(common(stack, schemaFile, "--mode=load", "--table=batch_types_topic", "--loadFrom=" + in));
+    load(stack, dir, schemaFile, "batch_types_topic", FileFormat.JSONL, records);
 
     try (dev.astrabridge.bridge.PubsubTestClient pubsub = new dev.astrabridge.bridge.PubsubTestClient(stack)) {
       String name = "export-" + UUID.randomUUID();
@@ -344,9 +350,7 @@ class LoadExportIT {
   void replaysATableIntoAnAstraStreamingTopic(LocalStack stack, @TempDir Path dir) throws Exception {
     Path schemaFile = schemaFile(dir);
     List<GenericRecord> records = samples().subList(100, 160);
-    Path in = dir.resolve("in.avro");
-    writeInput(in, FileFormat.AVRO, records);
-    run(common(stack, schemaFile, "--mode=load", "--table=batch_types_pulsar", "--loadFrom=" + in));
+    load(stack, dir, schemaFile, "batch_types_pulsar", FileFormat.AVRO, records);
 
     String topic = stack.pulsarTopic("ingest", "export-" + UUID.randomUUID().toString().substring(0, 8));
     try (org.apache.pulsar.client.api.PulsarClient client = org.apache.pulsar.client.api.PulsarClient.builder()

@@ -15,6 +15,7 @@ import com.datastax.oss.driver.api.core.type.TupleType;
 import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import com.datastax.oss.driver.api.core.type.VectorType;
 import com.datastax.oss.protocol.internal.ProtocolConstants;
+import dev.astrabridge.astradb.mapping.Names;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Conversions;
 import org.apache.avro.LogicalType;
@@ -338,7 +338,7 @@ public final class CqlToAvro {
     for (int f = 0; f < fields.size(); f++) {
       index[f] = -1;
       for (int i = 0; i < type.getFieldNames().size(); i++) {
-        if (normalize(type.getFieldNames().get(i).asInternal()).equals(normalize(fields.get(f).name()))) {
+        if (Names.same(type.getFieldNames().get(i).asInternal(), fields.get(f).name())) {
           index[f] = i;
           converters[f] = converter(type.getFieldTypes().get(i), fields.get(f).schema());
           break;
@@ -452,10 +452,6 @@ public final class CqlToAvro {
       return single == null ? schema : single;
     }
     return schema;
-  }
-
-  static String normalize(String name) {
-    return name.replace("_", "").toLowerCase(Locale.ROOT);
   }
 
   private static String describe(Schema schema) {

@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.metadata.schema.ColumnMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
+import dev.astrabridge.astradb.mapping.Names;
 
 /** Table and column lookups for reads, with errors that say what exists. */
 public final class ReadQueries {
@@ -15,7 +16,7 @@ public final class ReadQueries {
         "AstraDbIO.read(): table " + keyspace + "." + table + " does not exist; tables there: " + ks.getTables().keySet()));
   }
 
-  /** The column a field names, exactly or ignoring case and underscores; null if none. */
+  /** The column a field names, exactly or ignoring case and underscores (the write mapping's rule); null if none. */
   static ColumnMetadata column(TableMetadata table, String field) {
     for (ColumnMetadata c : table.getColumns().values()) {
       if (c.getName().asInternal().equals(field)) {
@@ -23,7 +24,7 @@ public final class ReadQueries {
       }
     }
     for (ColumnMetadata c : table.getColumns().values()) {
-      if (CqlToAvro.normalize(c.getName().asInternal()).equals(CqlToAvro.normalize(field))) {
+      if (Names.same(c.getName().asInternal(), field)) {
         return c;
       }
     }

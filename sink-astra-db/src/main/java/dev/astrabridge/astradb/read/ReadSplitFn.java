@@ -1,6 +1,5 @@
 package dev.astrabridge.astradb.read;
 
-import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.ColumnDefinition;
@@ -12,6 +11,7 @@ import com.datastax.oss.driver.api.core.metadata.schema.ColumnMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
 import dev.astrabridge.astradb.connect.SessionCache;
 import dev.astrabridge.astradb.connect.SharedPerJvm;
+import dev.astrabridge.astradb.mapping.Names;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -91,7 +91,7 @@ public final class ReadSplitFn extends DoFn<TokenSplit, GenericRecord> {
       columnOf[f] = -1;
       for (int i = 0; i < definitions.size(); i++) {
         ColumnDefinition definition = definitions.get(i);
-        if (matches(definition.getName(), field.name())) {
+        if (Names.same(definition.getName().asInternal(), field.name())) {
           columnOf[f] = i;
           try {
             converters[f] = CqlToAvro.converter(definition.getType(), field.schema());
@@ -110,10 +110,6 @@ public final class ReadSplitFn extends DoFn<TokenSplit, GenericRecord> {
       throw new IllegalArgumentException("AstraDbIO.read(): the output schema " + schema.getFullName() + " does not fit "
           + (spec.query() != null ? "the query" : spec.keyspace() + "." + spec.table()) + ": " + String.join("; ", problems));
     }
-  }
-
-  private static boolean matches(CqlIdentifier column, String field) {
-    return column.asInternal().equals(field) || CqlToAvro.normalize(column.asInternal()).equals(CqlToAvro.normalize(field));
   }
 
   private static boolean isNullable(Schema schema) {
