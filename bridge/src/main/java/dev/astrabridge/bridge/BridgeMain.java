@@ -59,6 +59,7 @@ public final class BridgeMain {
             DEFAULT_FLINK_CHECKPOINT_MS);
         flink.setCheckpointingInterval(DEFAULT_FLINK_CHECKPOINT_MS);
       }
+      EmbeddedFlinkRestore.apply(flink);
     }
     Pipeline pipeline = Pipeline.create(options);
     switch (settings.mode) {

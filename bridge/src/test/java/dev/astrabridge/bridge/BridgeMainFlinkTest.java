@@ -46,4 +46,31 @@ class BridgeMainFlinkTest {
     assertThat(demo).contains("dev.astrabridge.demo.IngestDemo");
     assertThat(main).contains("BridgeMain.run(").contains("--runner=FlinkRunner").contains("--checkpointingInterval=2000");
   }
+
+  @Test
+  void aSavepointPathReachesTheEmbeddedRunnerThroughItsConfiguration(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // Beam's runner gives --savepointPath only to a remote master; embedded it would start from empty state
+    java.nio.file.Files.writeString(dir.resolve("config.yaml"), "taskmanager.numberOfTaskSlots: 3\n");
+    String[] args = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 3);
+    args[MIRROR.length] = "--savepointPath=file:/var/checkpoints/chk-7";
+    args[MIRROR.length + 1] = "--flinkConfDir=" + dir;
+    args[MIRROR.length + 2] = "--allowNonRestoredState=true";
+    BridgeOptions options = options(args);
+    BridgeMain.build(options);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    assertThat(flink.getFlinkConfDir()).isNotEqualTo(dir.toString());
+    org.apache.flink.configuration.Configuration conf =
+        org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(flink.getFlinkConfDir());
+    assertThat(conf.getString("execution.savepoint.path", null)).isEqualTo("file:/var/checkpoints/chk-7");
+    assertThat(conf.getString("execution.savepoint.ignore-unclaimed-state", null)).isEqualTo("true");
+    assertThat(conf.getString("taskmanager.numberOfTaskSlots", null)).as("the user's own configuration").isEqualTo("3");
+
+    String[] remote = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 2);
+    remote[MIRROR.length] = "--savepointPath=file:/var/checkpoints/chk-7";
+    remote[MIRROR.length + 1] = "--flinkMaster=flink-jm:8081";
+    BridgeOptions toCluster = options(remote);
+    BridgeMain.build(toCluster);
+    assertThat(toCluster.as(FlinkPipelineOptions.class).getFlinkConfDir()).as("a cluster gets it from the runner").isNull();
+  }
 }

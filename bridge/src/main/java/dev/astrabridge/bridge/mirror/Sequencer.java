@@ -25,13 +25,16 @@ import org.joda.time.Instant;
  * <p><b>Order.</b> Beam's Pub/Sub source does not keep an ordered subscription's order (several readers pull one
  * subscription, and the runner deduplicates by message id across workers). Messages wait in state until the
  * watermark (from Pub/Sub publish times) passes their publish time, then leave sorted by publish time and message
- * id — Pub/Sub's own order per ordering key. Cost: the source's watermark lag plus {@link #GRANULARITY_MS}.
+ * id — Pub/Sub's own order per ordering key. Cost: the source's watermark lag (PubsubIO holds it at the oldest
+ * publish time read in the last minute) plus {@link #GRANULARITY_MS}. A message without an ordering key has no order
+ * to keep and leaves at once.
  *
  * <p><b>Sequence ids.</b> Kept in Beam state, so they are part of the runner's checkpoint: after a failure the runner
  * restores the counter with the source position, and the stable-input writer downstream replays exactly the
  * sequenced messages it may have sent, which the broker drops by producer name and sequence id. A shard's first id
  * is the clock in ms × 1000, so a new job without the old state (no savepoint) still starts above the ids the old job
- * used as long as it sent fewer than 1,000 messages per ms per shard on average; such a restart is at-least-once.
+ * used as long as it sent fewer than 1,000 messages per ms per shard on average. Such a restart is NOT lossless:
+ * the messages waiting here were acknowledged at the source when the checkpoint holding them completed.
  */
 final class Sequencer extends DoFn<KV<Integer, BridgeMessage>, BridgeMessage> {
   private static final long serialVersionUID = 1L;
@@ -65,10 +68,22 @@ final class Sequencer extends DoFn<KV<Integer, BridgeMessage>, BridgeMessage> {
   @ProcessElement
   public void process(@Element KV<Integer, BridgeMessage> element, @Timestamp Instant timestamp,
                       @StateId("waiting") BagState<BridgeMessage> waiting, @StateId("due") ValueState<Long> due,
-                      @TimerId("release") Timer release) {
+                      @StateId("next") ValueState<Long> next, @TimerId("release") Timer release,
+                      OutputReceiver<BridgeMessage> out) {
     BridgeMessage m = element.getValue();
     if (assignSequence) {
       m = BridgeMessage.newBuilder(m).setShard(shardPrefix + element.getKey()).build();
+    }
+    if (m.getKey() == null || m.getKey().length() == 0) {
+      // no ordering key: Pub/Sub promises no order for it, so it need not wait for the watermark
+      if (assignSequence) {
+        Long stored = next.read();
+        long sequence = stored != null ? stored : System.currentTimeMillis() * 1000;
+        m.setSequenceId(sequence);
+        next.write(sequence + 1);
+      }
+      out.output(m);
+      return;
     }
     waiting.add(m);
     long at = ceil(timestamp.getMillis());
