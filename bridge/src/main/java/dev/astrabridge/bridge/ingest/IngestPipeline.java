@@ -121,7 +121,8 @@ public final class IngestPipeline {
           .withSubscription(options.getPulsarSubscription())
           .withSubscriptionType(settings.subscriptionType)
           .withStartFromEarliest(settings.startFromEarliest)
-          .withIdleTimeout(settings.pulsarIdleTimeout);
+          .withIdleTimeout(settings.pulsarIdleTimeout)
+          .withSplitOnWorkers(settings.pulsarSplitOnWorkers);
       read = options.getPulsarTopicsPattern() != null ? read.withTopicsPattern(options.getPulsarTopicsPattern())
           : read.withTopics(options.getPulsarTopics());
       if (settings.startTimestamp != null) {

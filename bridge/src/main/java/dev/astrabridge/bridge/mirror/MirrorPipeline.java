@@ -118,7 +118,8 @@ public final class MirrorPipeline {
           .withSubscription(options.getPulsarSubscription())
           .withSubscriptionType(settings.subscriptionType)
           .withStartFromEarliest(settings.startFromEarliest)
-          .withIdleTimeout(settings.pulsarIdleTimeout);
+          .withIdleTimeout(settings.pulsarIdleTimeout)
+          .withSplitOnWorkers(settings.pulsarSplitOnWorkers);
       read = route.pattern ? read.withTopicsPattern(route.source) : read.withTopics(List.of(route.source));
       if (settings.startTimestamp != null) {
         read = read.withStartTimestamp(settings.startTimestamp);

@@ -73,4 +73,13 @@ public interface PulsarOptions extends PipelineOptions {
   String getPulsarIdleTimeout();
 
   void setPulsarIdleTimeout(String value);
+
+  @Description("Split the Pulsar source without contacting the broker and let each reader list its partitions on the"
+      + " worker: auto (on with the DataflowRunner, whose launcher splits sources while it builds the job graph and so"
+      + " would need the broker and the token), true or false (false also checks the token when the job starts)")
+  @Default.String("auto")
+  @TemplateRegex("^(auto|true|false)$")
+  String getPulsarSplitOnWorkers();
+
+  void setPulsarSplitOnWorkers(String value);
 }

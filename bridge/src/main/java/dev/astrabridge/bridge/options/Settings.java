@@ -47,6 +47,8 @@ public final class Settings {
   public final boolean startFromEarliest;
   public final Instant startTimestamp;
   public final Duration pulsarIdleTimeout;
+  /** Split the Pulsar source on the workers (see --pulsarSplitOnWorkers). */
+  public final boolean pulsarSplitOnWorkers;
   public final AstraDbConnection astraDb;
   public final MappingSpec mapping;
   public final DefaultConsistencyLevel consistency;
@@ -72,6 +74,12 @@ public final class Settings {
     mode = choice("mode", o.getMode(), Mode.class);
     source = choice("source", o.getSource(), Source.class);
     pulsarIdleTimeout = duration("pulsarIdleTimeout", o.getPulsarIdleTimeout());
+    String onWorkers = String.valueOf(o.getPulsarSplitOnWorkers()).toLowerCase(Locale.ROOT);
+    if (!List.of("auto", "true", "false").contains(onWorkers)) {
+      problems.add("--pulsarSplitOnWorkers=" + o.getPulsarSplitOnWorkers() + ": auto, true or false");
+    }
+    pulsarSplitOnWorkers = onWorkers.equals("true") || (onWorkers.equals("auto") && o.getRunner() != null
+        && o.getRunner().getSimpleName().equals("DataflowRunner"));
     subscriptionType = parse("pulsarSubscriptionType", o.getPulsarSubscriptionType(),
         "Failover, Exclusive, Shared or Key_Shared", () -> SubscriptionType.valueOf(o.getPulsarSubscriptionType()));
     String start = o.getPulsarStartPosition();

@@ -56,6 +56,7 @@ public final class AstraStreamingIO {
         .setRunnerDeduplication(false)
         .setMaxNumRecords(Long.MAX_VALUE)
         .setPollTimeout(Duration.millis(10))
+        .setSplitOnWorkers(false)
         .build();
   }
 
@@ -145,6 +146,8 @@ public final class AstraStreamingIO {
 
     abstract Duration pollTimeout();
 
+    abstract boolean splitOnWorkers();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -184,6 +187,8 @@ public final class AstraStreamingIO {
       abstract Builder setMaxNumRecords(long v);
 
       abstract Builder setPollTimeout(Duration v);
+
+      abstract Builder setSplitOnWorkers(boolean v);
 
       abstract Read build();
     }
@@ -276,6 +281,18 @@ public final class AstraStreamingIO {
     /** How long advance() waits for a message when the receive queue is empty (default 10 ms; 0: never). */
     public Read withPollTimeout(Duration pollTimeout) {
       return toBuilder().setPollTimeout(pollTimeout).build();
+    }
+
+    /**
+     * Split without contacting Pulsar; each reader finds its partitions on the worker. Dataflow splits unbounded
+     * sources while it builds the job graph, i.e. in the Flex Template launcher, which then needs the broker and the
+     * token; with this on, the launcher needs neither. The source makes {@link #withReaders} splits (0: the runner's
+     * desired count) and reader {@code i} of {@code n} consumes every partition whose index is {@code i} modulo
+     * {@code n} (Shared / Key_Shared: every reader consumes all topics). The price: a refused token or a missing
+     * topic shows up as worker errors instead of failing the launch.
+     */
+    public Read withSplitOnWorkers(boolean onWorkers) {
+      return toBuilder().setSplitOnWorkers(onWorkers).build();
     }
 
     /** Stop after this many messages (tests, benchmarks). */

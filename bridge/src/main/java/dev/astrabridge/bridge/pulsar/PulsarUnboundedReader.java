@@ -52,6 +52,8 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
   private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
   private long lastMessageMillis = System.currentTimeMillis();
   private PulsarAdminRest admin;
+  /** The topics this reader consumes: the split's, or (splitting on workers) the partitions found at start. */
+  private List<String> topics;
   private long backlogBytes = UnboundedSource.UnboundedReader.BACKLOG_UNKNOWN;
   private long backlogFetchedAt;
 
@@ -66,8 +68,13 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
 
   @Override
   public boolean start() throws IOException {
+    topics = source.splitCount() > 0 ? partitionsOfThisSplit() : source.assigned();
+    if (topics.isEmpty() && spec.topicsPattern() == null) {
+      // more splits than partitions: this one has nothing to read (its watermark follows the idle rule)
+      return false;
+    }
     try {
-      String key = spec.connection().key() + "|" + spec.subscription() + "|" + source.index() + "|" + source.assigned();
+      String key = spec.connection().key() + "|" + spec.subscription() + "|" + source.index() + "|" + topics;
       consumerLease = PulsarConsumers.CONSUMERS.acquire(key, () -> {
         SharedPerJvm<PulsarClient>.Lease client = PulsarClients.acquire(spec.connection());
         try {
@@ -79,7 +86,7 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
       });
       consumer = consumerLease.get().consumer();
     } catch (PulsarClientException.AuthenticationException | PulsarClientException.AuthorizationException e) {
-      throw new IOException("Pulsar refused the subscription " + spec.subscription() + " on " + source.assigned() + " ("
+      throw new IOException("Pulsar refused the subscription " + spec.subscription() + " on " + topics + " ("
           + (spec.connection().token() == null ? "no token" : "token " + spec.connection().token().describe()) + "): "
           + e.getMessage(), e);
     }
@@ -104,7 +111,7 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
       if (spec.topicsPattern() != null) {
         builder.topicsPattern(spec.topicsPattern());
       } else {
-        builder.topics(source.assigned());
+        builder.topics(topics);
       }
       if (spec.ackTimeout() != null) {
         builder.ackTimeout(spec.ackTimeout().getMillis(), TimeUnit.MILLISECONDS);
@@ -116,8 +123,36 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
       return builder;
   }
 
+  /**
+   * Splitting on workers: the partitions whose index is this split's modulo the split count (Shared types: all
+   * topics), listed now, on the worker; a start timestamp positions this split's new subscriptions.
+   */
+  private List<String> partitionsOfThisSplit() throws IOException {
+    List<String> all = source.checkAccess(spec.topics());
+    List<String> mine = new ArrayList<>();
+    if (source.isShared()) {
+      mine.addAll(spec.topics());
+    } else {
+      for (int i = 0; i < all.size(); i++) {
+        if (i % source.splitCount() == source.index()) {
+          mine.add(all.get(i));
+        }
+      }
+    }
+    if (spec.startTimestamp() != null && !mine.isEmpty()) {
+      PulsarAdminRest positioning = PulsarAdminRest.of(spec.connection());
+      for (String topic : source.isShared() ? spec.topics() : mine) {
+        positioning.createSubscriptionAt(topic, spec.subscription(), spec.startTimestamp().getMillis());
+      }
+    }
+    return mine;
+  }
+
   @Override
   public boolean advance() throws IOException {
+    if (consumer == null) {
+      return false; // a split with no partitions
+    }
     Message<byte[]> message;
     try {
       message = consumer.receive(0, TimeUnit.MILLISECONDS);
@@ -127,7 +162,7 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
         message = consumer.receive((int) spec.pollTimeout().getMillis(), TimeUnit.MILLISECONDS);
       }
     } catch (PulsarClientException e) {
-      throw new IOException("receiving from " + source.assigned() + " failed: " + e.getMessage(), e);
+      throw new IOException("receiving from " + topics + " failed: " + e.getMessage(), e);
     }
     if (message == null) {
       current = null;
@@ -240,14 +275,14 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
 
   @Override
   public long getSplitBacklogBytes() {
-    if (admin == null || source.assigned().isEmpty()) {
+    if (admin == null || topics == null || topics.isEmpty()) {
       return BACKLOG_UNKNOWN;
     }
     long now = System.currentTimeMillis();
     if (now - backlogFetchedAt > 10_000) {
       backlogFetchedAt = now;
       long total = 0;
-      for (String topic : source.assigned()) {
+      for (String topic : topics) {
         long bytes = admin.backlogBytes(topic, spec.subscription());
         if (bytes < 0) {
           total = BACKLOG_UNKNOWN;

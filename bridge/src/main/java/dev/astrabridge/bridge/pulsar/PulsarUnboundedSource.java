@@ -23,14 +23,29 @@ final class PulsarUnboundedSource extends UnboundedSource<PulsarMessage, PulsarC
   private static final long serialVersionUID = 1L;
 
   private final AstraStreamingIO.Read spec;
-  /** Null before splitting; afterwards the topics this split consumes (partition topics or the pattern's topics). */
+  /**
+   * Null before splitting; afterwards the topics this split consumes (partition topics; empty for a pattern, which
+   * the consumer resolves; empty for a split whose partitions the reader finds on the worker).
+   */
   private final @Nullable List<String> assigned;
   private final int index;
+  /** Splitting on workers: how many splits there are (this is split {@code index} of them); 0 otherwise. */
+  private final int splitCount;
 
   PulsarUnboundedSource(AstraStreamingIO.Read spec, @Nullable List<String> assigned, int index) {
+    this(spec, assigned, index, 0);
+  }
+
+  PulsarUnboundedSource(AstraStreamingIO.Read spec, @Nullable List<String> assigned, int index, int splitCount) {
     this.spec = spec;
     this.assigned = assigned;
     this.index = index;
+    this.splitCount = splitCount;
+  }
+
+  /** Splitting on workers: how many splits share the topics (0: the partitions were assigned at split time). */
+  int splitCount() {
+    return splitCount;
   }
 
   AstraStreamingIO.Read spec() {
@@ -52,13 +67,23 @@ final class PulsarUnboundedSource extends UnboundedSource<PulsarMessage, PulsarC
       return List.of(this);
     }
     List<PulsarUnboundedSource> splits = new ArrayList<>();
+    if (spec.splitOnWorkers() && spec.topicsPattern() == null) {
+      // nothing is asked of Pulsar here (this may run in a launcher without the token): readers find partitions
+      int n = Math.max(1, spec.readers() > 0 ? spec.readers() : desiredNumSplits);
+      for (int i = 0; i < n; i++) {
+        splits.add(new PulsarUnboundedSource(spec, List.of(), i, n));
+      }
+      return splits;
+    }
     if (spec.topicsPattern() != null) {
       // a pattern is resolved by the consumer itself (and follows new topics); Shared types fan out to readers
       int readers = isShared() ? Math.max(1, spec.readers() > 0 ? spec.readers() : desiredNumSplits) : 1;
       for (int i = 0; i < readers; i++) {
         splits.add(new PulsarUnboundedSource(spec, List.of(), i));
       }
-      checkAccess(null);
+      if (!spec.splitOnWorkers()) {
+        checkAccess(null);
+      }
       return splits;
     }
     List<String> partitions = checkAccess(spec.topics());
@@ -81,12 +106,12 @@ final class PulsarUnboundedSource extends UnboundedSource<PulsarMessage, PulsarC
     return splits;
   }
 
-  private boolean isShared() {
+  boolean isShared() {
     return spec.subscriptionType() == SubscriptionType.Shared || spec.subscriptionType() == SubscriptionType.Key_Shared;
   }
 
   /** Lists the partition topics (also proving the token is accepted); errors name the option to fix. */
-  private List<String> checkAccess(@Nullable List<String> topics) throws IOException {
+  List<String> checkAccess(@Nullable List<String> topics) throws IOException {
     try (var lease = PulsarClients.acquire(spec.connection())) {
       List<String> partitions = new ArrayList<>();
       List<String> probe = topics != null ? topics : List.of(spec.topicsPattern().replaceAll("[^/]*$", "") + "__astra_bridge_probe");
@@ -108,7 +133,7 @@ final class PulsarUnboundedSource extends UnboundedSource<PulsarMessage, PulsarC
     }
   }
 
-  private IOException accessError(Throwable cause) {
+  IOException accessError(Throwable cause) {
     String token = spec.connection().token() == null ? "no token" : "the token " + spec.connection().token().describe();
     if (cause instanceof PulsarClientException.AuthenticationException) {
       return new IOException("Pulsar at " + spec.connection().serviceUrl() + " refused " + token

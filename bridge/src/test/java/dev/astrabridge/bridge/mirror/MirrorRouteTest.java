@@ -58,13 +58,15 @@ class MirrorRouteTest {
   void badMirrorOptionsFailAtStartNamingEachOptionAndWhatIsValid() {
     BridgeOptions options = PipelineOptionsFactory.fromArgs("--mode=mirror", "--pulsarServiceUrl=pulsar+ssl://h:6651",
         "--mirrorRoutes=projects/p/subscriptions/s->projects/p/topics/t", "--mirrorDirection=sideways",
-        "--bridgeId=has space", "--mirrorShards=0", "--mirrorAttributeOverflow=drop").as(BridgeOptions.class);
+        "--bridgeId=has space", "--mirrorShards=0", "--mirrorAttributeOverflow=drop", "--pulsarSplitOnWorkers=sometimes")
+        .as(BridgeOptions.class);
     assertThatThrownBy(() -> BridgeMain.build(options))
         .hasMessageContaining("--mirrorDirection=sideways: valid: both, pubsub-to-pulsar, pulsar-to-pubsub")
         .hasMessageContaining("--mirrorRoutes: 'projects/p/subscriptions/s->projects/p/topics/t': a Pub/Sub subscription"
             + " relays to one Pulsar topic")
         .hasMessageContaining("--bridgeId=has space")
         .hasMessageContaining("--mirrorShards=0: 1 to 1024")
-        .hasMessageContaining("--mirrorAttributeOverflow=drop: valid: dead-letter, pack");
+        .hasMessageContaining("--mirrorAttributeOverflow=drop: valid: dead-letter, pack")
+        .hasMessageContaining("--pulsarSplitOnWorkers=sometimes: auto, true or false");
   }
 }

@@ -225,6 +225,109 @@ class AstraStreamingReadIT {
   }
 
   @Test
+  void splittingOnWorkersAsksNothingOfPulsarAndGivesEachPartitionToOneReader(LocalStack stack) throws Exception {
+    String topic = PulsarTestSupport.topic(stack, "ingest", "on-workers");
+    stack.createPartitionedTopic(topic, 3);
+    try (PulsarClient client = PulsarTestSupport.client(stack)) {
+      produce(client, topic, 900, false);
+    }
+    var options = PipelineOptionsFactory.create();
+    // where Dataflow splits (the launcher) the broker may be unreachable: a split that asked it would fail here
+    AstraStreamingIO.Read unreachable = AstraStreamingIO.read()
+        .withConnection(PulsarConnection.of("pulsar+ssl://broker.acme.invalid:6651")).withTopics(List.of(topic))
+        .withSubscription("on-workers").withSplitOnWorkers(true);
+    assertThat(new PulsarUnboundedSource(unreachable, null, 0).split(4, options)).hasSize(4);
+
+    // on the workers: 4 readers for 3 partitions, each partition read by exactly one of them, one reader idle
+    List<PulsarUnboundedSource> splits = new PulsarUnboundedSource(read(stack, topic, "on-workers")
+        .withSplitOnWorkers(true), null, 0).split(4, options);
+    List<String> values = new ArrayList<>();
+    List<Set<Integer>> partitionsPerReader = new ArrayList<>();
+    for (PulsarUnboundedSource split : splits) {
+      PulsarUnboundedReader reader = split.createReader(options, null);
+      Set<Integer> partitions = new HashSet<>();
+      for (PulsarMessage m : readMessages(reader, 3000)) {
+        values.add(new String(m.value(), StandardCharsets.UTF_8));
+        partitions.add(m.partition());
+      }
+      reader.close();
+      partitionsPerReader.add(partitions);
+    }
+    assertThat(values).hasSize(900).doesNotHaveDuplicates();
+    assertThat(partitionsPerReader).containsExactly(Set.of(0), Set.of(1), Set.of(2), Set.of());
+  }
+
+  @Test
+  void aKeySharedSubscriptionGivesEachKeyToOneReaderAndEveryMessageOnce(LocalStack stack) throws Exception {
+    String topic = PulsarTestSupport.topic(stack, "ingest", "key-shared");
+    stack.createPartitionedTopic(topic, 2);
+    var options = PipelineOptionsFactory.create();
+    List<PulsarUnboundedSource> splits = new PulsarUnboundedSource(read(stack, topic, "key-shared")
+        .withSubscriptionType(org.apache.pulsar.client.api.SubscriptionType.Key_Shared).withReaders(2), null, 0)
+        .split(1, options);
+    assertThat(splits).hasSize(2);
+    // both consumers join before anything is published, so the broker spreads the keys over them
+    List<PulsarUnboundedReader> readers = new ArrayList<>();
+    for (PulsarUnboundedSource split : splits) {
+      PulsarUnboundedReader reader = split.createReader(options, null);
+      assertThat(reader.start()).isFalse();
+      readers.add(reader);
+    }
+    int n = 2000;
+    try (PulsarClient client = PulsarTestSupport.client(stack)) {
+      // unbatched (or BatcherBuilder.KEY_BASED): the broker dispatches a batch by its first key, so a default
+      // batch of mixed keys would reach one reader whole (measured: both readers then saw all 17 keys)
+      produce(client, topic, n, false);
+    }
+    List<List<PulsarMessage>> got = List.of(new ArrayList<>(), new ArrayList<>());
+    long quietSince = System.currentTimeMillis();
+    while (System.currentTimeMillis() - quietSince < 3000) {
+      for (int r = 0; r < 2; r++) {
+        if (readers.get(r).advance()) {
+          got.get(r).add(readers.get(r).getCurrent());
+          quietSince = System.currentTimeMillis();
+        }
+      }
+    }
+    readers.forEach(r -> {
+      try {
+        r.close();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    List<String> values = new ArrayList<>();
+    got.forEach(list -> list.forEach(m -> values.add(new String(m.value(), StandardCharsets.UTF_8))));
+    Set<String> keysOfFirst = new HashSet<>();
+    got.get(0).forEach(m -> keysOfFirst.add(m.key()));
+    Set<String> keysOfSecond = new HashSet<>();
+    got.get(1).forEach(m -> keysOfSecond.add(m.key()));
+    System.out.printf("Key_Shared: reader 0 got %d messages of %d keys, reader 1 got %d of %d keys%n", got.get(0).size(),
+        keysOfFirst.size(), got.get(1).size(), keysOfSecond.size());
+    assertThat(values).hasSize(n).doesNotHaveDuplicates();
+    assertThat(got.get(0)).isNotEmpty();
+    assertThat(got.get(1)).isNotEmpty();
+    assertThat(keysOfFirst).as("keys read by both readers").doesNotContainAnyElementsOf(keysOfSecond);
+  }
+
+  /** Starts the reader and returns its messages until nothing came for {@code quietMillis}. */
+  static List<PulsarMessage> readMessages(PulsarUnboundedReader reader, long quietMillis) throws Exception {
+    List<PulsarMessage> out = new ArrayList<>();
+    boolean available = reader.start();
+    long lastMessage = System.currentTimeMillis();
+    while (System.currentTimeMillis() - lastMessage < quietMillis) {
+      if (available) {
+        out.add(reader.getCurrent());
+        lastMessage = System.currentTimeMillis();
+      } else {
+        Thread.sleep(10);
+      }
+      available = reader.advance();
+    }
+    return out;
+  }
+
+  @Test
   void aSharedSubscriptionSpreadsOverReadersAndAPatternFollowsMatchingTopics(LocalStack stack) throws Exception {
     String prefix = "pattern-" + java.util.UUID.randomUUID().toString().substring(0, 6);
     String a = stack.pulsarTopic("ingest", prefix + "-a");

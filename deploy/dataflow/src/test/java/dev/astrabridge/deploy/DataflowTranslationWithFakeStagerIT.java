@@ -32,9 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * records what would be uploaded. Shows that every step, coder and DoFn of the job serializes for Dataflow, and that
  * no secret value is in the graph.
  *
- * <p>Found here: the Dataflow runner splits unbounded sources while it builds the graph — in the launcher — so the
- * Pulsar source lists the topics' partitions at launch, which needs the broker and the Pulsar token there (this test
- * gives it the local stack's broker). The Astra DB secrets stay references until the workers resolve them.
+ * <p>The Dataflow runner splits unbounded sources while it builds the graph — in the launcher. On the DataflowRunner
+ * the Pulsar source therefore splits without contacting the broker (--pulsarSplitOnWorkers=auto) and its readers
+ * list partitions on the workers: this test gives a broker address that does not resolve and Secret Manager
+ * references for every secret, so the launch can need neither the broker nor any secret value.
  */
 @ExtendWith(LocalStackExtension.class)
 class DataflowTranslationWithFakeStagerIT {
@@ -72,8 +73,9 @@ class DataflowTranslationWithFakeStagerIT {
         "--pathValidatorClass=" + NoopPathValidator.class.getName(),
         "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
         "--templateLocation=" + dir.resolve("job.json"), "--filesToStage=" + dir.resolve("empty.jar"),
-        "--pulsarServiceUrl=" + stack.pulsarServiceUrlTls(), "--pulsarToken=file:" + stack.pulsarClientTokenFile(),
-        "--pulsarTlsTrustCerts=" + stack.caCert(), "--pulsarAdminUrl=" + stack.pulsarAdminUrl(),
+        "--pulsarServiceUrl=pulsar+ssl://broker.acme.invalid:6651",
+        "--pulsarToken=projects/acme-project/secrets/pulsar-token/versions/1",
+        "--pulsarTlsTrustCerts=" + stack.caCert(), "--pulsarAdminUrl=https://broker.acme.invalid:8443",
         "--astraSecureConnectBundle=projects/acme-project/secrets/scb/versions/1",
         "--astraToken=projects/acme-project/secrets/astra-token/versions/1", "--keyspace=shop", "--table=orders"));
     args.addAll(job.equals("mirror") ? List.of("--mode=mirror",
@@ -85,6 +87,7 @@ class DataflowTranslationWithFakeStagerIT {
     BridgeOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(BridgeOptions.class);
     options.as(DataflowPipelineDebugOptions.class).setStager(FakeStager.fromOptions(options));
 
+    // a source that asked the broker for partitions here would fail: broker.acme.invalid does not resolve
     DataflowRunner.fromOptions(options).run(BridgeMain.build(options));
 
     JsonNode graph = new ObjectMapper().readTree(dir.resolve("job.json").toFile());
