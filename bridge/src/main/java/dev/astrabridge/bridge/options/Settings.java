@@ -134,6 +134,12 @@ public final class Settings {
     }
     fileFormat = format;
     exportSchema = export && o.getExportSchema() != null ? schema("exportSchema", o.getExportSchema()) : null;
+    if (export && exportSchema == null && o.getRunner() != null
+        && o.getRunner().getSimpleName().equals("DataflowRunner")) {
+      // without it the schema is derived from the table while the job is built: in the launcher, with the secrets
+      problems.add("--exportSchema: required on the DataflowRunner (a schema name from schemas/ or an .avsc file),"
+          + " so that only the workers connect to the database");
+    }
     readConsistency = !export ? null : parse("readConsistency", o.getReadConsistency(), "LOCAL_QUORUM, LOCAL_ONE, QUORUM,"
         + " ONE, ALL, ...", () -> DefaultConsistencyLevel.valueOf(o.getReadConsistency().toUpperCase(Locale.ROOT)));
     if (export && (o.getReadSplits() == null || o.getReadSplits() < 0 || o.getExportShards() == null || o.getExportShards() < 0)) {

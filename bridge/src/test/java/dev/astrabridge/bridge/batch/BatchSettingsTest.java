@@ -46,4 +46,14 @@ class BatchSettingsTest {
     assertThat(s.fileFormat).isEqualTo(FileFormat.AVRO);
     assertThat(s.exportSchema).isNull();
   }
+
+  @Test
+  void exportOnDataflowNeedsItsSchemaGivenSoTheLauncherNeverConnects() {
+    assertThatThrownBy(() -> Settings.of(options("--runner=DataflowRunner", "--mode=export", "--keyspace=ks",
+        "--table=t", "--exportTo=gs://acme/out/orders")))
+        .hasMessageContaining("--exportSchema: required on the DataflowRunner");
+    Settings s = Settings.of(options("--runner=DataflowRunner", "--mode=export", "--keyspace=ks", "--table=t",
+        "--exportTo=gs://acme/out/orders", "--exportSchema=OrderEvent"));
+    assertThat(s.exportSchema.getName()).isEqualTo("OrderEvent");
+  }
 }
