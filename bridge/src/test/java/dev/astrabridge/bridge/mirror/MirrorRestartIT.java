@@ -25,7 +25,6 @@ import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,9 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * replayed sends, whose sequence ids were restored with the state).
  */
 @ExtendWith(LocalStackExtension.class)
-@Disabled("Loses messages the dead job had in flight: after SIGKILL and restore, the replayed sends of ids the old"
-    + " producer had pushed but the broker never persisted come back as duplicates (-1:-1) and pulsar-client 4.2.4"
-    + " completes them as sent; 162-438 of 3,000 lost per run (issue #6 note)")
 class MirrorRestartIT {
   static final int N = 3000;
 
