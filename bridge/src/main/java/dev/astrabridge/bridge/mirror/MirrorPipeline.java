@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
@@ -37,7 +38,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *   "Mirror SOURCE to TARGET" (last path segments, e.g. "Mirror orders-sub to orders")
  *     Pub/Sub → Pulsar: "Read" (ack on checkpoint) → "Relay" (loop guard, headers) → "Shard" (by ordering key)
  *                       → "Order and sequence" (publish order back, ids in state; "Order" when at-least-once)
- *                       → "Send" (named producers, stable input; broker deduplication)
+ *                       → "Key by shard" → "Send order" (each shard's ids in order; stable input)
+ *                       → "Send" (named producers; broker deduplication)
  *     Pulsar → Pub/Sub: "Read" (durable subscription, ack on checkpoint) → "Relay" (loop guard, headers, limits)
  *                       → "Publish" (ordering keys; the bundle waits for every acknowledgement)
  * "Dead letters"        messages that cannot be carried → --deadLetter
@@ -90,7 +92,17 @@ public final class MirrorPipeline {
               effectivelyOnce)))
           .setCoder(AvroCoder.of(BridgeMessage.class));
       if (effectivelyOnce) {
-        write = write.withEffectivelyOnce(options.getBridgeId()).withStableInput(true);
+        // the writer needs each shard's ids in order (the broker drops a lower id after a higher one); this step's
+        // stable input makes a replay re-emit the same order, so the writer needs none of its own
+        toSend = toSend
+            .apply("Key by shard", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(),
+                    TypeDescriptor.of(BridgeMessage.class)))
+                .via((SerializableFunction<BridgeMessage, KV<String, BridgeMessage>>) m -> KV.of(String.valueOf(
+                    m.getShard()), m)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
+            .apply("Send order", ParDo.of(new SendOrder("mirror." + route.direction.label())))
+            .setCoder(AvroCoder.of(BridgeMessage.class));
+        write = write.withEffectivelyOnce(options.getBridgeId());
       }
       return toSend.apply("Send", write);
     }

@@ -80,6 +80,7 @@ final class Sequencer extends DoFn<KV<Integer, BridgeMessage>, BridgeMessage> {
         Long stored = next.read();
         long sequence = stored != null ? stored : System.currentTimeMillis() * 1000;
         m.setSequenceId(sequence);
+        m.setShardStart(stored == null);
         next.write(sequence + 1);
       }
       out.output(m);
@@ -106,12 +107,16 @@ final class Sequencer extends DoFn<KV<Integer, BridgeMessage>, BridgeMessage> {
     }
     ready.sort(PUBLISH_ORDER);
     long sequence = 0;
+    boolean start = false;
     if (assignSequence) {
       Long stored = next.read();
       sequence = stored != null ? stored : System.currentTimeMillis() * 1000;
+      start = stored == null;
     }
     for (BridgeMessage m : ready) {
       if (assignSequence) {
+        m.setShardStart(start);
+        start = false;
         m.setSequenceId(sequence++);
       }
       context.outputWithTimestamp(m, new Instant(Math.max(publishMillis(m), upTo)));
