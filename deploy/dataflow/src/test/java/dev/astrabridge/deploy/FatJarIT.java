@@ -53,27 +53,13 @@ class FatJarIT {
   @Test
   void loadsOnTheEmbeddedFlinkRunnerAndExportsOnTheDirectRunner(LocalStack stack, @TempDir Path dir) throws Exception {
     String table = "fatjar_smoke";
-    try (CqlSession session = CqlSession.builder().addContactPoint(stack.cassandraContactPoint())
-        .withLocalDatacenter(stack.cassandraLocalDc()).withAuthCredentials("token", stack.astraToken())
-        .withKeyspace(stack.keyspace()).build()) {
-      session.execute("CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, name text, at timestamp)");
-      session.execute("TRUNCATE " + table);
-      StringBuilder lines = new StringBuilder();
-      for (int i = 0; i < 500; i++) {
-        lines.append("{\"id\":").append(i).append(",\"name\":\"n").append(i).append("\",\"at\":\"2026-11-26T10:00:00Z\"}\n");
-      }
-      Files.writeString(dir.resolve("in.jsonl"), lines);
-      Files.writeString(dir.resolve("Row.avsc"), "{\"type\":\"record\",\"name\":\"Row\",\"fields\":[{\"name\":\"id\",\"type\":"
-          + "\"int\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":"
-          + "\"timestamp-millis\"}}]}");
-      String[] cassandra = {"--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":"
-          + stack.cassandraContactPoint().getPort(), "--cassandraLocalDc=" + stack.cassandraLocalDc(),
-          "--cassandraUsername=token", "--cassandraPassword=file:" + stack.astraTokenFile(),
-          "--keyspace=" + stack.keyspace(), "--table=" + table, "--schema=" + dir.resolve("Row.avsc")};
+    try (CqlSession session = session(stack)) {
+      prepare(session, table, dir, 500);
+      List<String> cassandra = cassandraArgs(stack, table, dir.resolve("Row.avsc"));
 
       List<String> load = new ArrayList<>(List.of("--mode=load", "--runner=FlinkRunner", "--parallelism=2",
           "--loadFrom=" + dir.resolve("in.jsonl")));
-      load.addAll(List.of(cassandra));
+      load.addAll(cassandra);
       Run loaded = java(dir, load.toArray(new String[0]));
       assertThat(loaded.exit()).as(tail(loaded.output())).isZero();
       assertThat(loaded.output()).contains("[load] DONE");
@@ -81,7 +67,7 @@ class FatJarIT {
 
       List<String> export = new ArrayList<>(List.of("--mode=export", "--runner=DirectRunner", "--fileFormat=csv",
           "--exportTo=" + dir.resolve("out/rows")));
-      export.addAll(List.of(cassandra));
+      export.addAll(cassandra);
       Run exported = java(dir, export.toArray(new String[0]));
       assertThat(exported.exit()).as(tail(exported.output())).isZero();
       assertThat(exported.output()).contains("[export] DONE").contains("rows read 500");
@@ -94,6 +80,35 @@ class FatJarIT {
       assertThat(lines500).isEqualTo(500);
       assertThat(loaded.output() + exported.output()).doesNotContain(stack.astraToken());
     }
+  }
+
+  /** An empty table (id, name, at) and {@code n} rows for it in dir/in.jsonl, with their schema in dir/Row.avsc. */
+  static void prepare(CqlSession session, String table, Path dir, int n) throws IOException {
+    session.execute("CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, name text, at timestamp)");
+    session.execute("TRUNCATE " + table);
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      lines.append("{\"id\":").append(i).append(",\"name\":\"n").append(i).append("\",\"at\":\"2026-11-26T10:00:00Z\"}\n");
+    }
+    Files.writeString(dir.resolve("in.jsonl"), lines);
+    Files.writeString(dir.resolve("Row.avsc"), "{\"type\":\"record\",\"name\":\"Row\",\"fields\":[{\"name\":\"id\",\"type\":"
+        + "\"int\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":"
+        + "\"timestamp-millis\"}}]}");
+  }
+
+  /** A session on the stack's Cassandra, in its keyspace. */
+  static CqlSession session(LocalStack stack) {
+    return CqlSession.builder().addContactPoint(stack.cassandraContactPoint())
+        .withLocalDatacenter(stack.cassandraLocalDc()).withAuthCredentials("token", stack.astraToken())
+        .withKeyspace(stack.keyspace()).build();
+  }
+
+  /** The bridge's options for the stack's Cassandra, a table and a record schema (the token from its file). */
+  static List<String> cassandraArgs(LocalStack stack, String table, Path schema) {
+    return List.of("--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":"
+        + stack.cassandraContactPoint().getPort(), "--cassandraLocalDc=" + stack.cassandraLocalDc(),
+        "--cassandraUsername=token", "--cassandraPassword=file:" + stack.astraTokenFile(),
+        "--keyspace=" + stack.keyspace(), "--table=" + table, "--schema=" + schema);
   }
 
   static String tail(String output) {

@@ -100,26 +100,14 @@ class FatJarOnFlinkClusterIT {
   @Test
   void theFatJarRunsALoadOnTheCluster(LocalStack stack, @TempDir Path data) throws Exception {
     String table = "flink_cluster_smoke";
-    try (CqlSession session = CqlSession.builder().addContactPoint(stack.cassandraContactPoint())
-        .withLocalDatacenter(stack.cassandraLocalDc()).withAuthCredentials("token", stack.astraToken())
-        .withKeyspace(stack.keyspace()).build()) {
-      session.execute("CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, name text)");
-      session.execute("TRUNCATE " + table);
-      StringBuilder lines = new StringBuilder();
-      for (int i = 0; i < 700; i++) {
-        lines.append("{\"id\":").append(i).append(",\"name\":\"n").append(i).append("\"}\n");
-      }
-      Files.writeString(data.resolve("in.jsonl"), lines);
-      Files.writeString(data.resolve("Row.avsc"), "{\"type\":\"record\",\"name\":\"Row\",\"fields\":[{\"name\":\"id\","
-          + "\"type\":\"int\"},{\"name\":\"name\",\"type\":\"string\"}]}");
+    try (CqlSession session = FatJarIT.session(stack)) {
+      FatJarIT.prepare(session, table, data, 700);
 
-      FatJarIT.Run run = FatJarIT.java(data, "--mode=load", "--runner=FlinkRunner",
+      List<String> args = new ArrayList<>(List.of("--mode=load", "--runner=FlinkRunner",
           "--flinkMaster=localhost:" + restPort, "--filesToStage=" + JAR, "--parallelism=2",
-          "--loadFrom=" + data.resolve("in.jsonl"), "--schema=" + data.resolve("Row.avsc"),
-          "--cassandraContactPoints=" + stack.cassandraContactPoint().getHostString() + ":"
-              + stack.cassandraContactPoint().getPort(), "--cassandraLocalDc=" + stack.cassandraLocalDc(),
-          "--cassandraUsername=token", "--cassandraPassword=file:" + stack.astraTokenFile(),
-          "--keyspace=" + stack.keyspace(), "--table=" + table);
+          "--loadFrom=" + data.resolve("in.jsonl")));
+      args.addAll(FatJarIT.cassandraArgs(stack, table, data.resolve("Row.avsc")));
+      FatJarIT.Run run = FatJarIT.java(data, args.toArray(new String[0]));
 
       assertThat(run.exit()).as(FatJarIT.tail(run.output())).isZero();
       assertThat(run.output()).contains("[load] DONE").doesNotContain(stack.astraToken());
