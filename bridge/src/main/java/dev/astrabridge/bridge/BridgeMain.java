@@ -59,7 +59,8 @@ public final class BridgeMain {
             DEFAULT_FLINK_CHECKPOINT_MS);
         flink.setCheckpointingInterval(DEFAULT_FLINK_CHECKPOINT_MS);
       }
-      EmbeddedFlinkRestore.apply(flink);
+      EmbeddedFlink.checkpointToFiles(flink);
+      EmbeddedFlink.restoreFromSavepoint(flink);
     }
     Pipeline pipeline = Pipeline.create(options);
     switch (settings.mode) {

@@ -73,4 +73,21 @@ class BridgeMainFlinkTest {
     BridgeMain.build(toCluster);
     assertThat(toCluster.as(FlinkPipelineOptions.class).getFlinkConfDir()).as("a cluster gets it from the runner").isNull();
   }
+
+  @Test
+  void anEmbeddedStreamingJobCheckpointsToFilesUnlessABackendIsGiven() {
+    // Flink's default keeps checkpoints in JobManager memory, 5 MiB per operator: one big message stalled a job
+    BridgeOptions options = options(MIRROR);
+    BridgeMain.build(options);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    assertThat(flink.getStateBackend()).isEqualTo("filesystem");
+    assertThat(flink.getStateBackendStoragePath()).startsWith("file:").contains("astra-bridge-checkpoints");
+
+    String[] given = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 2);
+    given[MIRROR.length] = "--stateBackend=rocksdb";
+    given[MIRROR.length + 1] = "--stateBackendStoragePath=s3://acme/checkpoints";
+    BridgeOptions explicit = options(given);
+    BridgeMain.build(explicit);
+    assertThat(explicit.as(FlinkPipelineOptions.class).getStateBackendStoragePath()).isEqualTo("s3://acme/checkpoints");
+  }
 }

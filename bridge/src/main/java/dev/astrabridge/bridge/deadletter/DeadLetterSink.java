@@ -4,6 +4,7 @@ import dev.astrabridge.astradb.AstraDbIO;
 import dev.astrabridge.astradb.connect.AstraDbConnection;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.astradb.mapping.MappingSpec;
+import dev.astrabridge.bridge.pubsub.PubsubLimits;
 import dev.astrabridge.bridge.pulsar.AstraStreamingIO;
 import dev.astrabridge.bridge.pulsar.PulsarConnection;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
@@ -86,6 +87,13 @@ public final class DeadLetterSink extends PTransform<PCollection<DeadLetter>, PD
 
   static Map<String, String> attributes(DeadLetter d) {
     Map<String, String> attributes = new HashMap<>(d.getMessage().getAttributes() == null ? Map.of() : d.getMessage().getAttributes());
+    attributes.putAll(deadLetterAttributes(d));
+    return attributes;
+  }
+
+  /** What the dead letter adds: dl.stage, dl.error, dl.failed_at and, when known, dl.target, dl.message_id, dl.source. */
+  static Map<String, String> deadLetterAttributes(DeadLetter d) {
+    Map<String, String> attributes = new HashMap<>();
     attributes.put("dl.stage", d.getStage());
     attributes.put("dl.error", truncate(d.getError()));
     attributes.put("dl.failed_at", d.getFailedAt().toString());
@@ -115,10 +123,36 @@ public final class DeadLetterSink extends PTransform<PCollection<DeadLetter>, PD
     return out;
   }
 
+  /**
+   * The original payload with the original attributes plus the dl.* ones; when those do not fit a Pub/Sub message
+   * (a message dead-lettered for carrying over 100 attributes, an attribute too long, a payload near 10 MB) the whole
+   * dead letter is published instead as an Avro record in single-object encoding (schemas/ DeadLetter.avsc), marked
+   * {@code dl.encoding}, so nothing of it is lost and the publish cannot fail the pipeline. Over 10 MB even so: logged.
+   */
   static final class ToPubsub extends DoFn<DeadLetter, PubsubMessage> {
+    static final String ENCODING = "dl.encoding";
+    static final String AVRO_RECORD = "avro-single-object:" + DeadLetter.getClassSchema().getFullName();
+
     @ProcessElement
-    public void process(@Element DeadLetter d, OutputReceiver<PubsubMessage> out) {
-      out.output(new PubsubMessage(bytes(d.getMessage().getPayload()), attributes(d)));
+    public void process(@Element DeadLetter d, OutputReceiver<PubsubMessage> out) throws IOException {
+      byte[] payload = bytes(d.getMessage().getPayload());
+      Map<String, String> attributes = attributes(d);
+      String unfit = PubsubLimits.violation(payload.length, attributes, null);
+      if (unfit == null) {
+        out.output(new PubsubMessage(payload, attributes));
+        return;
+      }
+      byte[] record = bytes(d.toByteBuffer());
+      Map<String, String> own = deadLetterAttributes(d);
+      own.put(ENCODING, AVRO_RECORD);
+      own.put("dl.unfit", truncate(unfit));
+      String stillUnfit = PubsubLimits.violation(record.length, own, null);
+      if (stillUnfit == null) {
+        out.output(new PubsubMessage(record, own));
+      } else {
+        LOG.error("dead letter not deliverable to Pub/Sub ({}): stage={} error={} message_id={} source={}", stillUnfit,
+            d.getStage(), d.getError(), d.getMessage().getMessageId(), d.getMessage().getSource());
+      }
     }
   }
 

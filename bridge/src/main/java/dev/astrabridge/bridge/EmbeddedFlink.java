@@ -12,7 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes {@code --savepointPath} work on the embedded Flink runner.
+ * What the embedded Flink runner (the README's main job, the tests) needs beyond Beam's defaults.
+ *
+ * <p><b>Checkpoints on disk.</b> Without {@code --stateBackend}, Flink keeps checkpoints in the JobManager's memory,
+ * at most 5 MiB of state per operator: one 6 MiB Pub/Sub message waiting in the mirror's stable-input buffer made
+ * every checkpoint fail ("Size of the state is larger than the maximum permitted memory-backed state"), so nothing
+ * was ever sent or acknowledged (measured in MirrorDeadLetterIT). A streaming job on the embedded runner without a
+ * state backend therefore checkpoints to files under the temp directory (logged); a cluster uses its own
+ * configuration.
+ *
+ * <p><b>Restore.</b> Makes {@code --savepointPath} work on the embedded Flink runner.
  *
  * <p>Beam's Flink runner hands {@code --savepointPath} only to a remote cluster (a {@code --flinkMaster=host:port});
  * with the embedded master ({@code [local]}, or {@code [auto]} outside {@code flink run}) it ignores it without a
@@ -21,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * completed. The embedded environment does read Flink's own {@code execution.savepoint.path} from the configuration
  * directory, so the option is written there: a copy of {@code --flinkConfDir} (if one was given) plus the two keys.
  */
-final class EmbeddedFlinkRestore {
-  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedFlinkRestore.class);
+final class EmbeddedFlink {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedFlink.class);
   static final String SAVEPOINT_PATH = "execution.savepoint.path";
   static final String IGNORE_UNCLAIMED = "execution.savepoint.ignore-unclaimed-state";
 
@@ -32,7 +41,18 @@ final class EmbeddedFlinkRestore {
     return master.equals("[local]") || master.equals("[auto]");
   }
 
-  static void apply(FlinkPipelineOptions flink) {
+  /** Embedded and no state backend given: the filesystem backend under java.io.tmpdir/astra-bridge-checkpoints. */
+  static void checkpointToFiles(FlinkPipelineOptions flink) {
+    if (!embedded(flink) || flink.getStateBackend() != null || flink.getStateBackendFactory() != null) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "astra-bridge-checkpoints");
+    flink.setStateBackend("filesystem");
+    flink.setStateBackendStoragePath(dir.toUri().toString());
+    LOG.info("Flink (embedded): checkpoints to {} (give --stateBackend and --stateBackendStoragePath to choose)", dir);
+  }
+
+  static void restoreFromSavepoint(FlinkPipelineOptions flink) {
     if (flink.getSavepointPath() == null || flink.getSavepointPath().isBlank() || !embedded(flink)) {
       return;
     }
@@ -65,5 +85,5 @@ final class EmbeddedFlinkRestore {
     }
   }
 
-  private EmbeddedFlinkRestore() {}
+  private EmbeddedFlink() {}
 }
