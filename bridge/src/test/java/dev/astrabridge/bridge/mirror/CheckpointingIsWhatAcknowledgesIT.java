@@ -38,10 +38,8 @@ class CheckpointingIsWhatAcknowledgesIT {
   @ValueSource(booleans = {true, false})
   void onlyACompletedCheckpointAcknowledges(boolean checkpointing, LocalStack stack) throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String pulsarSource = stack.pulsarTopic("mirror", "ack-src-" + suffix);
-    String pulsarTarget = stack.pulsarTopic("mirror", "ack-dst-" + suffix);
-    stack.createPartitionedTopic(pulsarSource, 1);
-    stack.createPartitionedTopic(pulsarTarget, 1);
+    String pulsarSource = MirrorTestSupport.partitionedTopic(stack, "ack-src-" + suffix, 1);
+    String pulsarTarget = MirrorTestSupport.partitionedTopic(stack, "ack-dst-" + suffix, 1);
     PipelineResult job = null;
     try (PubsubTestClient pubsub = new PubsubTestClient(stack); PulsarClient client = MirrorTestSupport.client(stack)) {
       String in = pubsub.createTopic("ack-in-" + suffix, 10, "ack-bridge-" + suffix);

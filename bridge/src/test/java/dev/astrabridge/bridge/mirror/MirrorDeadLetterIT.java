@@ -33,10 +33,8 @@ class MirrorDeadLetterIT {
   @Test
   void whatTheOtherSideCannotCarryIsDeadLetteredWithItsReasonWhileTheRestFlows(LocalStack stack) throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String toPulsar = stack.pulsarTopic("mirror", "dl-to-" + suffix);
-    String fromPulsar = stack.pulsarTopic("mirror", "dl-from-" + suffix);
-    stack.createPartitionedTopic(toPulsar, 1);
-    stack.createPartitionedTopic(fromPulsar, 1);
+    String toPulsar = MirrorTestSupport.partitionedTopic(stack, "dl-to-" + suffix, 1);
+    String fromPulsar = MirrorTestSupport.partitionedTopic(stack, "dl-from-" + suffix, 1);
     PipelineResult job = null;
     try (PubsubTestClient pubsub = new PubsubTestClient(stack); PulsarClient client = MirrorTestSupport.client(stack)) {
       String in = pubsub.createTopic("dl-in-" + suffix, "dl-in-bridge-" + suffix);

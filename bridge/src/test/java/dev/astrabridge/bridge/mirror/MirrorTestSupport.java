@@ -40,6 +40,13 @@ final class MirrorTestSupport {
     return BridgeMain.run(options(stack, extra));
   }
 
+  /** Creates mirror/NAME with {@code partitions} partitions (the stack does not create topics on use). */
+  static String partitionedTopic(LocalStack stack, String name, int partitions) {
+    String topic = stack.pulsarTopic("mirror", name);
+    stack.createPartitionedTopic(topic, partitions);
+    return topic;
+  }
+
   static PulsarClient client(LocalStack stack) throws PulsarClientException {
     return PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls()).tlsTrustCertsFilePath(stack.caCert().toString())
         .enableTlsHostnameVerification(true).authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
