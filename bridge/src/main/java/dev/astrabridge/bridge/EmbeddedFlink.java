@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +37,15 @@ final class EmbeddedFlink {
   static final String SAVEPOINT_PATH = "execution.savepoint.path";
   static final String IGNORE_UNCLAIMED = "execution.savepoint.ignore-unclaimed-state";
 
-  /** True when the job runs on a Flink master the runner starts in this JVM. */
+  /**
+   * True when the job runs on a Flink master the runner starts in this JVM: {@code [local]}, or {@code [auto]} when
+   * Flink's context gives a local environment (the same test Beam's runner makes) — under {@code flink run} it gives
+   * the cluster's, whose own configuration (checkpoint storage, {@code -s} savepoint) must stay in charge.
+   */
   static boolean embedded(FlinkPipelineOptions flink) {
     String master = flink.getFlinkMaster() == null ? "[auto]" : flink.getFlinkMaster();
-    return master.equals("[local]") || master.equals("[auto]");
+    return master.equals("[local]") || (master.equals("[auto]")
+        && StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
   }
 
   /** Embedded and no state backend given: the filesystem backend under java.io.tmpdir/astra-bridge-checkpoints. */

@@ -90,4 +90,32 @@ class BridgeMainFlinkTest {
     BridgeMain.build(explicit);
     assertThat(explicit.as(FlinkPipelineOptions.class).getStateBackendStoragePath()).isEqualTo("s3://acme/checkpoints");
   }
+
+  /** Stands in for what `flink run` installs: a context whose environment is the cluster's, not a local one. */
+  static final class FlinkRunContext extends org.apache.flink.streaming.api.environment.StreamExecutionEnvironment {
+    static void install() {
+      initializeContextEnvironment(conf -> new FlinkRunContext());
+    }
+
+    static void remove() {
+      resetContextEnvironment();
+    }
+  }
+
+  @Test
+  void underFlinkRunTheClustersOwnCheckpointStorageAndSavepointStayInCharge() {
+    FlinkRunContext.install();
+    try {
+      String[] args = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 1);
+      args[MIRROR.length] = "--savepointPath=file:/var/checkpoints/chk-7";
+      BridgeOptions options = options(args);
+      BridgeMain.build(options);
+      FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+      assertThat(flink.getStateBackend()).isNull();
+      assertThat(flink.getFlinkConfDir()).isNull();
+      assertThat(flink.getCheckpointingInterval()).as("checkpointing is still on").isEqualTo(10_000L);
+    } finally {
+      FlinkRunContext.remove();
+    }
+  }
 }
