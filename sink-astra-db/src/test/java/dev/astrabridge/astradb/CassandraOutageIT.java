@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CassandraOutageIT {
   static final Schema SCHEMA = SinkTestSupport.schema(
       "{\"type\":\"record\",\"name\":\"Tick\",\"fields\":[{\"name\":\"run\",\"type\":\"string\"},{\"name\":\"seq\",\"type\":\"long\"}]}");
-  static final int ROWS = 6000;
+  static final int ROWS = 12_000; // 80 s at 150/s: longer than a slow start, whose backlog the generator emits at once
 
   static final class ToMessage extends SimpleFunction<Long, BridgeMessage> {
     private final String run;
