@@ -30,8 +30,9 @@ import org.joda.time.Instant;
  * to keep and leaves at once.
  *
  * <p><b>Sequence ids.</b> Kept in Beam state, so they are part of the runner's checkpoint: after a failure the runner
- * restores the counter with the source position, and the stable-input writer downstream replays exactly the
- * sequenced messages it may have sent, which the broker drops by producer name and sequence id. A shard's first id
+ * restores the counter with the source position, and the stable-input {@link SendOrder} step downstream replays
+ * exactly the sequenced messages that may have been sent, in id order, which the broker drops by producer name and
+ * sequence id. The first id of a shard started without state is flagged {@code shard_start}. A shard's first id
  * is the clock in ms × 1000, so a new job without the old state (no savepoint) still starts above the ids the old job
  * used as long as it sent fewer than 1,000 messages per ms per shard on average. Such a restart is NOT lossless:
  * the messages waiting here were acknowledged at the source when the checkpoint holding them completed.
