@@ -3,6 +3,7 @@ package dev.astrabridge.bridge.batch;
 import dev.astrabridge.astradb.AstraDbIO;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.bridge.deadletter.DeadLetterSink;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.bridge.pubsub.PubsubConnection;
@@ -70,7 +71,7 @@ public final class ExportPipeline {
       PCollection<DeadLetter> failed = target.startsWith("pubsub:")
           ? messages.apply("Publish", PubsubWrite.to(target.substring("pubsub:".length()))
               .withConnection(PubsubConnection.fromRootUrl(options.getPubsubRootUrl())).withOrdering(false)
-              .withMetricsNamespace("export"))
+              .withMeters(StageMeters.of("export", "export")))
           : messages.apply("Send", AstraStreamingIO.write().withConnection(settings.pulsar)
               .withTopic(target.substring("pulsar:".length())));
       failed.apply("Dead letters", new DeadLetterSink(settings.deadLetter, settings.pulsar, settings.astraDb));

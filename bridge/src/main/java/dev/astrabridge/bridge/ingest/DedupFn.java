@@ -1,9 +1,8 @@
 package dev.astrabridge.bridge.ingest;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import org.apache.beam.sdk.coders.BooleanCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -22,7 +21,7 @@ import org.joda.time.Duration;
  */
 public final class DedupFn extends DoFn<KV<String, BridgeMessage>, BridgeMessage> {
   private final Duration duration;
-  private final Counter duplicates = Metrics.counter("ingest", "duplicates");
+  private final StageMeters.Count duplicates;
 
   @StateId("seen")
   private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
@@ -30,8 +29,9 @@ public final class DedupFn extends DoFn<KV<String, BridgeMessage>, BridgeMessage
   @TimerId("forget")
   private final TimerSpec forgetSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-  public DedupFn(Duration duration) {
+  public DedupFn(Duration duration, StageMeters meters) {
     this.duration = duration;
+    this.duplicates = meters.counter("duplicates");
   }
 
   @ProcessElement
@@ -39,7 +39,6 @@ public final class DedupFn extends DoFn<KV<String, BridgeMessage>, BridgeMessage
                       @TimerId("forget") Timer forget, OutputReceiver<BridgeMessage> out) {
     if (Boolean.TRUE.equals(seen.read())) {
       duplicates.inc();
-      io.micrometer.core.instrument.Metrics.counter("ingest.duplicates").increment();
       return;
     }
     seen.write(true);

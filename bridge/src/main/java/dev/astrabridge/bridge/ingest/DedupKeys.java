@@ -1,12 +1,11 @@
 package dev.astrabridge.bridge.ingest;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.astradb.decode.DecodeException;
 import dev.astrabridge.astradb.decode.PayloadDecoder;
 import dev.astrabridge.astradb.decode.PayloadFormat;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
@@ -18,10 +17,11 @@ public final class DedupKeys extends DoFn<BridgeMessage, KV<String, BridgeMessag
   private final Settings.DedupBy by;
   private final String name;
   private final PayloadFormat format;
-  private final Counter withoutId = Metrics.counter("ingest", "dedup_without_id");
+  private final StageMeters.Count withoutId;
   private transient PayloadDecoder decoder;
 
-  public DedupKeys(Settings.DedupBy by, String name, PayloadFormat format) {
+  public DedupKeys(Settings.DedupBy by, String name, PayloadFormat format, StageMeters meters) {
+    this.withoutId = meters.counter("dedup_without_id");
     this.by = by;
     this.name = name;
     this.format = format;

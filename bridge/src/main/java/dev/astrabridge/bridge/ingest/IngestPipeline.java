@@ -3,6 +3,7 @@ package dev.astrabridge.bridge.ingest;
 import dev.astrabridge.astradb.AstraDbIO;
 import dev.astrabridge.bridge.deadletter.DeadLetterSink;
 import dev.astrabridge.bridge.metrics.PrometheusEndpoint;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.bridge.pulsar.AstraStreamingIO;
@@ -49,9 +50,10 @@ public final class IngestPipeline {
 
   public static void build(Pipeline pipeline, BridgeOptions options, Settings settings) {
     List<PCollection<DeadLetter>> deadLetters = new ArrayList<>();
+    StageMeters meters = meters(options, settings);
 
     // 1. Read
-    PCollection<BridgeMessage> messages = read(pipeline, options, settings);
+    PCollection<BridgeMessage> messages = read(pipeline, options, settings, meters);
     if (options.getPrometheusPort() != null && options.getPrometheusPort() > 0) {
       messages = messages.apply("Expose metrics", ParDo.of(PrometheusEndpoint.<BridgeMessage>startOnWorkers(
           options.getPrometheusPort()))).setCoder(AvroCoder.of(BridgeMessage.class));
@@ -66,7 +68,7 @@ public final class IngestPipeline {
               .via(m -> KV.of(Math.floorMod(String.valueOf(m.getMessageId()).hashCode(), LATE_FILTER_SHARDS), m)))
           .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(BridgeMessage.class)))
           .apply("Dead-letter late events", ParDo.of(new LateDataFilter(new LateDataFilter.Windows(settings.windowType,
-                  settings.windowSize, settings.windowPeriod, settings.allowedLateness), lateTag))
+                  settings.windowSize, settings.windowPeriod, settings.allowedLateness), lateTag, meters))
               .withOutputTags(LateDataFilter.mainTag(), TupleTagList.of(lateTag)));
       messages = split.get(LateDataFilter.mainTag()).setCoder(AvroCoder.of(BridgeMessage.class));
       deadLetters.add(split.get(lateTag).setCoder(AvroCoder.of(DeadLetter.class)));
@@ -79,9 +81,9 @@ public final class IngestPipeline {
               .withAllowedLateness(settings.allowedLateness).discardingFiredPanes())
           : messages;
       messages = scoped
-          .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat)))
+          .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat, meters)))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
-          .apply("Deduplicate", ParDo.of(new DedupFn(settings.dedupDuration)))
+          .apply("Deduplicate", ParDo.of(new DedupFn(settings.dedupDuration, meters)))
           .setCoder(AvroCoder.of(BridgeMessage.class))
           .apply("Rows as they arrive", Window.into(new GlobalWindows()));
     }
@@ -115,7 +117,21 @@ public final class IngestPipeline {
         .apply("Dead letters", new DeadLetterSink(settings.deadLetter, settings.pulsar, settings.astraDb));
   }
 
-  static PCollection<BridgeMessage> read(Pipeline pipeline, BridgeOptions options, Settings settings) {
+  /**
+   * The ingest steps' metrics (received, dedup_without_id, duplicates, late): Beam namespace {@code ingest},
+   * Micrometer {@code ingest.*} tagged with the source. Decoding, writing and the event-time-to-write latency are
+   * AstraDbIO's ({@code astradb:KEYSPACE.TABLE}, Micrometer {@code astradb.*} tagged with the table).
+   */
+  static StageMeters meters(BridgeOptions options, Settings settings) {
+    String source = settings.source == Settings.Source.PULSAR
+        ? "pulsar:" + (options.getPulsarTopicsPattern() != null ? options.getPulsarTopicsPattern()
+            : String.join(",", options.getPulsarTopics()))
+        : "pubsub:" + options.getPubsubSubscription();
+    return StageMeters.of("ingest", "ingest", "source", source).withPrometheusPort(options.getPrometheusPort());
+  }
+
+  static PCollection<BridgeMessage> read(Pipeline pipeline, BridgeOptions options, Settings settings,
+                                         StageMeters meters) {
     if (settings.source == Settings.Source.PULSAR) {
       AstraStreamingIO.Read read = AstraStreamingIO.read().withConnection(settings.pulsar)
           .withSubscription(options.getPulsarSubscription())
@@ -128,7 +144,7 @@ public final class IngestPipeline {
       if (settings.startTimestamp != null) {
         read = read.withStartTimestamp(settings.startTimestamp);
       }
-      return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages());
+      return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages(meters));
     }
     PubsubIO.Read<org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage> read = PubsubIO.readMessagesWithAttributesAndMessageId()
         .fromSubscription(options.getPubsubSubscription());
@@ -140,7 +156,7 @@ public final class IngestPipeline {
     }
     return pipeline.apply("Read from Pub/Sub", read)
         .apply("Envelope", ParDo.of(new PubsubToEnvelope(options.getPubsubSubscription(),
-            options.getPubsubTimestampAttribute() != null)))
+            options.getPubsubTimestampAttribute() != null, meters)))
         .setCoder(AvroCoder.of(BridgeMessage.class));
   }
 

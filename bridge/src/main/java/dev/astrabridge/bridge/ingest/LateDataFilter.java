@@ -1,11 +1,10 @@
 package dev.astrabridge.bridge.ingest;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
 import org.apache.beam.sdk.coders.InstantCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -31,7 +30,7 @@ import org.joda.time.Instant;
 public final class LateDataFilter extends DoFn<KV<Integer, BridgeMessage>, BridgeMessage> {
   private final Windows windows;
   private final TupleTag<DeadLetter> lateTag;
-  private final Counter late = Metrics.counter("ingest", "late");
+  private final StageMeters.Count late;
 
   @StateId("watermark")
   private final StateSpec<ValueState<Instant>> watermarkSpec = StateSpecs.value(InstantCoder.of());
@@ -42,8 +41,9 @@ public final class LateDataFilter extends DoFn<KV<Integer, BridgeMessage>, Bridg
   @TimerId("probe")
   private final TimerSpec probeTimer = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-  public LateDataFilter(Windows windows, TupleTag<DeadLetter> lateTag) {
+  public LateDataFilter(Windows windows, TupleTag<DeadLetter> lateTag, StageMeters meters) {
     this.windows = windows;
+    this.late = meters.counter("late");
     this.lateTag = lateTag;
   }
 
@@ -55,7 +55,6 @@ public final class LateDataFilter extends DoFn<KV<Integer, BridgeMessage>, Bridg
     Instant expiry = windows.lastExpiry(timestamp);
     if (observed != null && !expiry.isAfter(observed)) {
       late.inc();
-      io.micrometer.core.instrument.Metrics.counter("ingest.late").increment();
       out.get(lateTag).output(DeadLetters.of(element.getValue(), DeadLetters.LATE, "event time " + timestamp
           + " is behind the watermark (" + observed + ") by more than its window and the allowed lateness"
           + " (window ends " + windows.lastEnd(timestamp) + ", expired " + expiry + ")"));

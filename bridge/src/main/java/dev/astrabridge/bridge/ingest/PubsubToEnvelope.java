@@ -1,5 +1,6 @@
 package dev.astrabridge.bridge.ingest;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -15,14 +16,17 @@ import org.joda.time.Instant;
 public final class PubsubToEnvelope extends DoFn<PubsubMessage, BridgeMessage> {
   private final String subscription;
   private final boolean timestampFromAttribute;
+  private final StageMeters.Count received;
 
-  public PubsubToEnvelope(String subscription, boolean timestampFromAttribute) {
+  public PubsubToEnvelope(String subscription, boolean timestampFromAttribute, StageMeters meters) {
     this.subscription = subscription;
     this.timestampFromAttribute = timestampFromAttribute;
+    this.received = meters.counter("received");
   }
 
   @ProcessElement
   public void process(@Element PubsubMessage m, @Timestamp Instant timestamp, OutputReceiver<BridgeMessage> out) {
+    received.inc();
     java.time.Instant time = java.time.Instant.ofEpochMilli(timestamp.getMillis());
     out.output(toBridgeMessage(m, subscription, time, timestampFromAttribute ? null : time));
   }

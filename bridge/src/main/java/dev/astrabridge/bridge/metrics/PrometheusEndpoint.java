@@ -20,7 +20,7 @@ public final class PrometheusEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
   private static HttpServer server;
 
-  /** Starts the endpoint in this JVM if it is not running yet. */
+  /** Starts the endpoint in this JVM if it is not running yet (a later call's port is ignored: one per JVM). */
   public static synchronized void ensureStarted(int port) {
     if (server != null) {
       return;
@@ -47,6 +47,11 @@ public final class PrometheusEndpoint {
     server.setExecutor(null);
     server.start();
     LOG.info("Prometheus metrics on http://0.0.0.0:{}/metrics", port);
+  }
+
+  /** The port this JVM's endpoint listens on, or -1 when it is not running. */
+  public static synchronized int port() {
+    return server == null ? -1 : server.getAddress().getPort();
   }
 
   /** A pass-through step whose setup starts the endpoint on each worker. */

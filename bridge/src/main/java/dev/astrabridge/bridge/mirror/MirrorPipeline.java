@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge.mirror;
 
 import dev.astrabridge.bridge.deadletter.DeadLetterSink;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.bridge.pubsub.PubsubConnection;
@@ -78,9 +79,11 @@ public final class MirrorPipeline {
       PCollectionTuple relayed = begin
           .apply("Read", PubsubIO.readMessagesWithAttributesAndMessageIdAndOrderingKey().fromSubscription(route.source))
           .apply("Relay", ParDo.of(new Relay.FromPubsub(route.source, options.getBridgeId(), options.getMirrorMaxHops(),
-              options.getMirrorEventTimeAttribute())).withOutputTags(Relay.RELAYED, TupleTagList.empty()));
+              options.getMirrorEventTimeAttribute(), meters(route, options)))
+              .withOutputTags(Relay.RELAYED, TupleTagList.empty()));
       PCollection<BridgeMessage> toSend = relayed.get(Relay.RELAYED).setCoder(AvroCoder.of(BridgeMessage.class));
-      AstraStreamingIO.Write write = AstraStreamingIO.write().withConnection(settings.pulsar).withTopic(route.target);
+      AstraStreamingIO.Write write = AstraStreamingIO.write().withConnection(settings.pulsar).withTopic(route.target)
+          .withMeters(meters(route, options));
       boolean effectivelyOnce = Boolean.TRUE.equals(options.getMirrorEffectivelyOnce());
       int shards = options.getMirrorShards();
       toSend = toSend
@@ -100,12 +103,17 @@ public final class MirrorPipeline {
                 .via((SerializableFunction<BridgeMessage, KV<String, BridgeMessage>>) m -> KV.of(String.valueOf(
                     m.getShard()), m)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
-            .apply("Send order", ParDo.of(new SendOrder("mirror." + route.direction.label())))
+            .apply("Send order", ParDo.of(new SendOrder(meters(route, options))))
             .setCoder(AvroCoder.of(BridgeMessage.class));
         write = write.withEffectivelyOnce(options.getBridgeId());
       }
       return toSend.apply("Send", write);
     }
+  }
+
+  /** The route's meters ({@link MirrorRoute#meters()}), exposed on --prometheusPort when set. */
+  static StageMeters meters(MirrorRoute route, BridgeOptions options) {
+    return route.meters().withPrometheusPort(options.getPrometheusPort());
   }
 
   /** The subscription's short name, a valid producer-name part: shards of different routes never share a name. */
@@ -138,7 +146,7 @@ public final class MirrorPipeline {
       }
       PCollectionTuple relayed = begin.apply("Read", read)
           .apply("Relay", ParDo.of(new Relay.FromPulsar(options.getBridgeId(), options.getMirrorMaxHops(),
-              "pack".equalsIgnoreCase(options.getMirrorAttributeOverflow())))
+              "pack".equalsIgnoreCase(options.getMirrorAttributeOverflow()), meters(route, options)))
               .withOutputTags(Relay.RELAYED, TupleTagList.of(Relay.DEAD)));
       MirrorRoute r = route;
       PubsubWrite publish = route.pattern
@@ -148,7 +156,7 @@ public final class MirrorPipeline {
       PCollection<DeadLetter> failed = relayed.get(Relay.RELAYED).setCoder(AvroCoder.of(BridgeMessage.class))
           .apply("Publish", publish.withConnection(PubsubConnection.fromRootUrl(options.getPubsubRootUrl()))
               .withEventTimeAttribute(options.getMirrorEventTimeAttribute())
-              .withMetricsNamespace("mirror." + route.direction.label()));
+              .withMeters(meters(route, options)));
       return PCollectionList.of(relayed.get(Relay.DEAD).setCoder(AvroCoder.of(DeadLetter.class))).and(failed)
           .apply("Dead letters of the route", Flatten.pCollections());
     }

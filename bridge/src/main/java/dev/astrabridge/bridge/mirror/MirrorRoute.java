@@ -1,5 +1,6 @@
 package dev.astrabridge.bridge.mirror;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -99,6 +100,14 @@ public final class MirrorRoute implements Serializable {
 
   private static String last(String name) {
     return name.substring(name.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * This route's metrics: Beam namespace {@code mirror.DIRECTION} (the runner's UI sums a direction's routes),
+   * Micrometer {@code mirror.*} tagged with the direction and the route ({@code SOURCE->TARGET}).
+   */
+  public StageMeters meters() {
+    return StageMeters.of("mirror." + direction.label(), "mirror", "direction", direction.label(), "route", toString());
   }
 
   @Override

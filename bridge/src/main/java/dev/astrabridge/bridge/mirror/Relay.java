@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.astrabridge.bridge.ingest.PubsubToEnvelope;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.pubsub.PubsubLimits;
 import dev.astrabridge.bridge.pulsar.AstraStreamingIO;
 import dev.astrabridge.bridge.pulsar.PulsarMessage;
@@ -15,8 +16,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
@@ -38,17 +37,16 @@ final class Relay {
     private final String bridgeId;
     private final int maxHops;
     private final String eventTimeAttribute;
-    private final Counter received;
-    private final Counter skipped;
+    private final StageMeters.Count received;
+    private final StageMeters.Count skipped;
 
-    FromPubsub(String subscription, String bridgeId, int maxHops, String eventTimeAttribute) {
+    FromPubsub(String subscription, String bridgeId, int maxHops, String eventTimeAttribute, StageMeters meters) {
       this.subscription = subscription;
       this.bridgeId = bridgeId;
       this.maxHops = maxHops;
       this.eventTimeAttribute = eventTimeAttribute;
-      String namespace = "mirror." + MirrorRoute.Direction.PUBSUB_TO_PULSAR.label();
-      this.received = Metrics.counter(namespace, "received");
-      this.skipped = Metrics.counter(namespace, "loop_skipped");
+      this.received = meters.counter("received");
+      this.skipped = meters.counter("loop_skipped");
     }
 
     @ProcessElement
@@ -99,20 +97,19 @@ final class Relay {
     private final String bridgeId;
     private final int maxHops;
     private final boolean packOverflow;
-    private final Counter received;
-    private final Counter skipped;
-    private final Counter deadLettered;
-    private final Counter packed;
+    private final StageMeters.Count received;
+    private final StageMeters.Count skipped;
+    private final StageMeters.Count deadLettered;
+    private final StageMeters.Count packed;
 
-    FromPulsar(String bridgeId, int maxHops, boolean packOverflow) {
+    FromPulsar(String bridgeId, int maxHops, boolean packOverflow, StageMeters meters) {
       this.bridgeId = bridgeId;
       this.maxHops = maxHops;
       this.packOverflow = packOverflow;
-      String namespace = "mirror." + MirrorRoute.Direction.PULSAR_TO_PUBSUB.label();
-      this.received = Metrics.counter(namespace, "received");
-      this.skipped = Metrics.counter(namespace, "loop_skipped");
-      this.deadLettered = Metrics.counter(namespace, "dead_lettered");
-      this.packed = Metrics.counter(namespace, "overflow_packed");
+      this.received = meters.counter("received");
+      this.skipped = meters.counter("loop_skipped");
+      this.deadLettered = meters.counter("dead_lettered");
+      this.packed = meters.counter("overflow_packed");
     }
 
     @ProcessElement

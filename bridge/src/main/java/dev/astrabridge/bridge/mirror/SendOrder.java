@@ -1,10 +1,9 @@
 package dev.astrabridge.bridge.mirror;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -39,12 +38,12 @@ final class SendOrder extends DoFn<KV<String, BridgeMessage>, BridgeMessage> {
   private final StateSpec<MapState<Long, BridgeMessage>> heldSpec =
       StateSpecs.map(VarLongCoder.of(), AvroCoder.of(BridgeMessage.class));
 
-  private final Counter waiting;
-  private final Counter released;
+  private final StageMeters.Count waiting;
+  private final StageMeters.Count released;
 
-  SendOrder(String metricsNamespace) {
-    this.waiting = Metrics.counter(metricsNamespace, "send_waiting");
-    this.released = Metrics.counter(metricsNamespace, "send_released_after_wait");
+  SendOrder(StageMeters meters) {
+    this.waiting = meters.counter("send_waiting");
+    this.released = meters.counter("send_released_after_wait");
   }
 
   @ProcessElement

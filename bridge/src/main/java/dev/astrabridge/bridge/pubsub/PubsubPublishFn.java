@@ -8,6 +8,7 @@ import com.google.cloud.pubsub.v1.Publisher;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.astradb.connect.SharedPerJvm;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
@@ -19,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -38,9 +36,9 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
   private final PubsubWrite spec;
   private final SerializableFunction<BridgeMessage, String> topicFn;
   private final TupleTag<DeadLetter> deadLetterTag;
-  private final Counter published;
-  private final Counter deadLettered;
-  private final Distribution latency;
+  private final StageMeters.Count published;
+  private final StageMeters.Count deadLettered;
+  private final StageMeters.Latency latency;
 
   private transient Map<String, SharedPerJvm<Publisher>.Lease> publishers;
   private transient List<Pending> pending;
@@ -67,9 +65,9 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     this.spec = spec;
     this.topicFn = spec.resolveTopic();
     this.deadLetterTag = deadLetterTag;
-    this.published = Metrics.counter(spec.metricsNamespace(), "published");
-    this.deadLettered = Metrics.counter(spec.metricsNamespace(), "dead_lettered");
-    this.latency = Metrics.distribution(spec.metricsNamespace(), "relay_latency_ms");
+    this.published = spec.meters().counter("published");
+    this.deadLettered = spec.meters().counter("dead_lettered");
+    this.latency = spec.meters().latency("relay_latency");
   }
 
   @Setup
@@ -164,7 +162,7 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
         if (error == null) {
           published.inc();
           if (p.message.getPublishTime() != null) {
-            latency.update(Math.max(0, System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli()));
+            latency.recordMillis(System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli());
           }
         } else if (p.attempts < spec.maxAttempts() && retryable(error)) {
           retry.add(p);

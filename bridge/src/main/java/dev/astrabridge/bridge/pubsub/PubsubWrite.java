@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge.pubsub;
 
 import com.google.auto.value.AutoValue;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import java.util.Objects;
@@ -48,7 +49,7 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
         .setMaxAttempts(3)
         .setBatchingMaxMessages(1000)
         .setBatchingMaxDelay(Duration.millis(5))
-        .setMetricsNamespace("pubsub");
+        .setMeters(StageMeters.of("pubsub", "pubsub"));
   }
 
   static String checkTopic(String topic) {
@@ -77,7 +78,7 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
 
   abstract Duration batchingMaxDelay();
 
-  abstract String metricsNamespace();
+  abstract StageMeters meters();
 
   abstract Builder toBuilder();
 
@@ -101,7 +102,7 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
 
     abstract Builder setBatchingMaxDelay(Duration v);
 
-    abstract Builder setMetricsNamespace(String v);
+    abstract Builder setMeters(StageMeters v);
 
     abstract PubsubWrite build();
   }
@@ -131,9 +132,12 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
     return toBuilder().setBatchingMaxMessages(maxMessages).setBatchingMaxDelay(maxDelay).build();
   }
 
-  /** Beam metrics namespace of the counters (published, dead_lettered) and the relay_latency_ms distribution. */
-  public PubsubWrite withMetricsNamespace(String namespace) {
-    return toBuilder().setMetricsNamespace(namespace).build();
+  /**
+   * Where the counters (published, dead_lettered) and the relay latency (source publish time → Pub/Sub's
+   * acknowledgement) are recorded: Beam namespace and Micrometer name/tags.
+   */
+  public PubsubWrite withMeters(StageMeters meters) {
+    return toBuilder().setMeters(meters).build();
   }
 
   SerializableFunction<BridgeMessage, String> resolveTopic() {

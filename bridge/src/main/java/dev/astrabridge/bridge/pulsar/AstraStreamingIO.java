@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge.pulsar;
 
 import com.google.auto.value.AutoValue;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import java.nio.ByteBuffer;
@@ -74,12 +75,22 @@ public final class AstraStreamingIO {
 
   /** PulsarMessage → the broker-agnostic envelope (payload untouched; properties become attributes). */
   public static PTransform<PCollection<PulsarMessage>, PCollection<BridgeMessage>> toBridgeMessages() {
+    return toBridgeMessages(null);
+  }
+
+  /** {@link #toBridgeMessages()} counting each message as {@code received} in {@code meters} (if not null). */
+  public static PTransform<PCollection<PulsarMessage>, PCollection<BridgeMessage>> toBridgeMessages(
+      @Nullable StageMeters meters) {
+    StageMeters.Count received = meters == null ? null : meters.counter("received");
     return new PTransform<>() {
       @Override
       public PCollection<BridgeMessage> expand(PCollection<PulsarMessage> input) {
         return input.apply("To envelope", MapElements.via(new SimpleFunction<PulsarMessage, BridgeMessage>() {
           @Override
           public BridgeMessage apply(PulsarMessage m) {
+            if (received != null) {
+              received.inc(); // runs inside the Map step's processElement: Beam's metrics container is there
+            }
             return toBridgeMessage(m);
           }
         })).setCoder(AvroCoder.of(BridgeMessage.class));
@@ -370,6 +381,8 @@ public final class AstraStreamingIO {
 
     abstract boolean stableInput();
 
+    abstract @Nullable StageMeters meters();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -393,6 +406,8 @@ public final class AstraStreamingIO {
       abstract Builder setMaxAttempts(int v);
 
       abstract Builder setStableInput(boolean v);
+
+      abstract Builder setMeters(StageMeters v);
 
       abstract Write build();
     }
@@ -445,6 +460,19 @@ public final class AstraStreamingIO {
 
     public Write withSendTimeout(Duration timeout) {
       return toBuilder().setSendTimeout(timeout).build();
+    }
+
+    /**
+     * Where the counters (published, dead_lettered) and the relay latency (the element's source publish time → the
+     * broker's acknowledgement) are recorded. Default: Beam namespace {@code pulsar:TOPIC}, Micrometer
+     * {@code pulsar.*} tagged with the topic.
+     */
+    public Write withMeters(StageMeters meters) {
+      return toBuilder().setMeters(Objects.requireNonNull(meters)).build();
+    }
+
+    StageMeters metersOrDefault() {
+      return meters() != null ? meters() : StageMeters.of("pulsar:" + topic(), "pulsar", "topic", String.valueOf(topic()));
     }
 
     public Write withMaxAttempts(int attempts) {

@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge.pulsar;
 
 import dev.astrabridge.astradb.connect.SharedPerJvm;
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
@@ -14,8 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.TupleTag;
@@ -41,8 +40,9 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
   private final AstraStreamingIO.Write spec;
   private final TupleTag<DeadLetter> deadLetterTag;
-  private final Counter sent;
-  private final Counter deadLettered;
+  private final StageMeters.Count sent;
+  private final StageMeters.Count deadLettered;
+  private final StageMeters.Latency latency;
 
   private transient SharedPerJvm<org.apache.pulsar.client.api.PulsarClient>.Lease lease;
   private transient List<SharedPerJvm<Producer<byte[]>>.Lease> producerLeases;
@@ -70,8 +70,10 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private PulsarWriteFn(AstraStreamingIO.Write spec, TupleTag<DeadLetter> deadLetterTag) {
     this.spec = spec;
     this.deadLetterTag = deadLetterTag;
-    this.sent = Metrics.counter("pulsar:" + spec.topic(), "messages_sent");
-    this.deadLettered = Metrics.counter("pulsar:" + spec.topic(), "dead_lettered");
+    StageMeters meters = spec.metersOrDefault();
+    this.sent = meters.counter("published");
+    this.deadLettered = meters.counter("dead_lettered");
+    this.latency = meters.latency("relay_latency");
   }
 
   private boolean effectivelyOnce() {
@@ -214,6 +216,9 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
         Throwable error = outcome(p.future);
         if (error == null) {
           sent.inc();
+          if (p.message.getPublishTime() != null) {
+            latency.recordMillis(System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli());
+          }
           continue;
         }
         if (isTooLarge(error)) {

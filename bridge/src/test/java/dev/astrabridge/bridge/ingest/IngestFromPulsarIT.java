@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.metrics.Scrape;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.localstack.LocalStackExtension;
@@ -54,11 +55,24 @@ class IngestFromPulsarIT {
     return options;
   }
 
+  static double scrape(String metric, String... labels) {
+    try {
+      return Scrape.value(metric, labels);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void duplicatesOutOfOrderVersionsMalformedAndLateEventsEndToEnd(LocalStack stack) throws Exception {
     String topic = stack.pulsarTopic("ingest", "orders-it-" + UUID.randomUUID().toString().substring(0, 8));
     stack.createPartitionedTopic(topic, 3);
-    PipelineResult job = BridgeMain.run(options(stack, topic));
+    String table = "table=\"" + stack.keyspace() + ".orders\"";
+    String source = "source=\"pulsar:" + topic + "\"";
+    double decodedBefore = Scrape.value("astradb_decoded_total", table);
+    double writtenBefore = Scrape.value("astradb_rows_written_total", table);
+    double latencyCountBefore = Scrape.value("astradb_event_to_write_seconds_count", table);
+    PipelineResult job = BridgeMain.run(options(stack, topic, "--prometheusPort=" + Scrape.freePort()));
     try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
              .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
              .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
@@ -117,6 +131,22 @@ class IngestFromPulsarIT {
           .allSatisfy(r -> assertThat(r.getString("error")).contains("behind the watermark"));
       assertThat(session.execute("SELECT order_id FROM orders WHERE order_id = ?", late).one())
           .as("a late event is dead-lettered, not written").isNull();
+
+      // the per-stage meters, read through the job's Prometheus endpoint: 200 + 40 copies + 2 versions + 3 malformed
+      // + 20 late = 265 received, 40 duplicates; every decoded record written, each with an event-time latency
+      await("265 received", 30, () -> scrape("ingest_received_total", source) == 265);
+      await("every late event either dead-lettered or decoded", 30, () -> scrape("ingest_late_total", source)
+          + scrape("astradb_decoded_total", table) - decodedBefore == 222);
+      assertThat(scrape("ingest_duplicates_total", source)).isEqualTo(40);
+      double lateCount = scrape("ingest_late_total", source);
+      await("as many late dead letters as counted", 30, () -> IngestTestSupport.deadLetters(session, "pulsar:" + topic)
+          .stream().filter(r -> "late".equals(r.getString("stage"))).count() == lateCount);
+      double decoded = Scrape.value("astradb_decoded_total", table) - decodedBefore;
+      await("rows written == decoded", 30, () -> scrape("astradb_rows_written_total", table) - writtenBefore == decoded);
+      assertThat(Scrape.value("astradb_event_to_write_seconds_count", table) - latencyCountBefore).isEqualTo(decoded);
+      assertThat(Scrape.value("astradb_event_to_write_seconds_bucket", table, "le=\"+Inf\"") - latencyCountBefore)
+          .as("the latency histogram Prometheus computes percentiles from").isEqualTo(decoded);
+      assertThat(Scrape.value("astradb_event_to_write_seconds_max", table)).isPositive();
     } finally {
       job.cancel();
     }

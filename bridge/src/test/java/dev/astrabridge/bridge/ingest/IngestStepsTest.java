@@ -2,15 +2,21 @@ package dev.astrabridge.bridge.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.options.Settings;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -38,6 +44,18 @@ public class IngestStepsTest {
   }
 
   static final Instant T0 = new Instant(0);
+  static final StageMeters METERS = StageMeters.of("ingest-test", "ingest.test", "source", "test");
+
+  /** The committed value of a Beam counter of {@link #METERS} after the run. */
+  static long counter(PipelineResult result, String name) {
+    MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(METERS.namespace(), name)).build());
+    long total = 0;
+    for (MetricResult<Long> c : q.getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
+  }
   /** Static: an anonymous tag created in a test method would capture the (non-serializable) test instance. */
   static final TupleTag<DeadLetter> LATE = new TupleTag<DeadLetter>("late") {};
 
@@ -49,10 +67,12 @@ public class IngestStepsTest {
         .advanceWatermarkTo(T0.plus(Duration.standardSeconds(30)))
         .addElements(TimestampedValue.of(KV.of("a", message("a3")), T0.plus(Duration.standardSeconds(31))))
         .advanceWatermarkToInfinity();
-    PCollection<String> ids = pipeline.apply(stream).apply(ParDo.of(new DedupFn(Duration.standardMinutes(10))))
+    PCollection<String> ids = pipeline.apply(stream).apply(ParDo.of(new DedupFn(Duration.standardMinutes(10), METERS)))
         .apply(MapElements.into(TypeDescriptors.strings()).via(BridgeMessage::getMessageId));
     PAssert.that(ids).containsInAnyOrder("a1", "b1");
-    pipeline.run();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, "duplicates")).isEqualTo(2);
   }
 
   @Test
@@ -72,7 +92,7 @@ public class IngestStepsTest {
         .addElements(TimestampedValue.of(KV.of(1, message("too-late")), T0.plus(Duration.standardSeconds(5))))
         .addElements(TimestampedValue.of(KV.of(1, message("on-time")), T0.plus(Duration.standardSeconds(570))))
         .advanceWatermarkToInfinity();
-    PCollectionTuple out = pipeline.apply(stream).apply(ParDo.of(new LateDataFilter(windows, lateTag))
+    PCollectionTuple out = pipeline.apply(stream).apply(ParDo.of(new LateDataFilter(windows, lateTag, METERS))
         .withOutputTags(LateDataFilter.mainTag(), TupleTagList.of(lateTag)));
     PCollection<String> onTime = out.get(LateDataFilter.mainTag()).setCoder(AvroCoder.of(BridgeMessage.class))
         .apply("on time ids", MapElements.into(TypeDescriptors.strings()).via(BridgeMessage::getMessageId));
@@ -80,7 +100,9 @@ public class IngestStepsTest {
         .apply("late ids", MapElements.into(TypeDescriptors.strings()).via(d -> d.getStage() + ":" + d.getMessage().getMessageId()));
     PAssert.that(onTime).containsInAnyOrder("early-on-time", "late-but-allowed", "probe", "on-time");
     PAssert.that(late).containsInAnyOrder("late:too-late");
-    pipeline.run();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, "late")).isEqualTo(1);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
+import dev.astrabridge.bridge.metrics.Scrape;
 import dev.astrabridge.bridge.PubsubTestClient;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.localstack.LocalStackExtension;
@@ -45,6 +46,7 @@ class MirrorIT {
     try (PubsubTestClient pubsub = new PubsubTestClient(stack); PulsarClient client = MirrorTestSupport.client(stack)) {
       String topic = pubsub.createTopic("pair-it-" + suffix, "pair-it-bridge-" + suffix, "pair-it-check-" + suffix);
       job = MirrorTestSupport.run(stack, "--bridgeId=it-bridge", "--pulsarSubscription=mirror-it",
+          "--prometheusPort=" + Scrape.freePort(),
           "--mirrorRoutes=" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic
               + "," + pulsarTopic + "->" + topic);
 
@@ -116,6 +118,19 @@ class MirrorIT {
       assertThat(onPulsar.stream().filter(m -> "pulsar".equals(m.getProperty("side"))))
           .as("Pulsar's own messages, none came back").hasSize(N)
           .allSatisfy(m -> assertThat(m.getProperties()).doesNotContainKey(MirrorHeaders.PATH));
+
+      // the metrics per route and direction, through the job's Prometheus endpoint: each side received its own N
+      // (relayed) and the N relayed from the other side (stopped by the loop guard)
+      String toPulsar = "route=\"" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic + "\"";
+      String toPubsub = "route=\"" + pulsarTopic + "->" + topic + "\"";
+      for (String route : List.of(toPulsar, toPubsub)) {
+        assertThat(Scrape.value("mirror_received_total", route)).as(route).isEqualTo(2 * N);
+        assertThat(Scrape.value("mirror_loop_skipped_total", route)).as(route).isEqualTo(N);
+        assertThat(Scrape.value("mirror_published_total", route)).as(route).isEqualTo(N);
+        assertThat(Scrape.value("mirror_dead_lettered_total", route)).as(route).isZero();
+        assertThat(Scrape.value("mirror_relay_latency_seconds_count", route)).as(route).isEqualTo(N);
+      }
+      assertThat(Scrape.value("mirror_published_total", "direction=\"pubsub-to-pulsar\"", toPulsar)).isEqualTo(N);
     } finally {
       if (job != null) {
         job.cancel();

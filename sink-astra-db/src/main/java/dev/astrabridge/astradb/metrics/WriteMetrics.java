@@ -18,6 +18,8 @@ import org.apache.beam.sdk.metrics.Distribution;
  */
 public final class WriteMetrics {
   private final Counter rowsWritten;
+  private final Counter decoded;
+  private final Distribution eventToWriteMs;
   private final Counter batches;
   private final Counter retries;
   private final Counter deadLettered;
@@ -26,6 +28,8 @@ public final class WriteMetrics {
   private final io.micrometer.core.instrument.Counter rowsWrittenMeter;
   private final io.micrometer.core.instrument.Counter retriesMeter;
   private final Timer latencyMeter;
+  private final io.micrometer.core.instrument.Counter decodedMeter;
+  private final Timer eventToWriteMeter;
   private final MeterRegistry registry;
   private final String table;
 
@@ -36,6 +40,10 @@ public final class WriteMetrics {
   private final AtomicLong latencyCount = new AtomicLong();
   private final AtomicLong latencyMin = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong latencyMax = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong eventSum = new AtomicLong();
+  private final AtomicLong eventCount = new AtomicLong();
+  private final AtomicLong eventMin = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong eventMax = new AtomicLong(Long.MIN_VALUE);
 
   public WriteMetrics(String table) {
     this.table = table;
@@ -45,11 +53,33 @@ public final class WriteMetrics {
     this.retries = org.apache.beam.sdk.metrics.Metrics.counter(namespace, "retries");
     this.deadLettered = org.apache.beam.sdk.metrics.Metrics.counter(namespace, "dead_lettered");
     this.latencyMs = org.apache.beam.sdk.metrics.Metrics.distribution(namespace, "write_latency_ms");
+    this.decoded = org.apache.beam.sdk.metrics.Metrics.counter(namespace, "decoded");
+    this.eventToWriteMs = org.apache.beam.sdk.metrics.Metrics.distribution(namespace, "event_to_write_latency_ms");
     this.registry = Metrics.globalRegistry;
     this.rowsWrittenMeter = registry.counter("astradb.rows.written", "table", table);
     this.retriesMeter = registry.counter("astradb.retries", "table", table);
     this.latencyMeter = Timer.builder("astradb.write.latency").tag("table", table).publishPercentileHistogram()
         .register(registry);
+    this.decodedMeter = registry.counter("astradb.decoded", "table", table);
+    this.eventToWriteMeter = Timer.builder("astradb.event.to.write").tag("table", table)
+        .description("from a row's event time (its element timestamp) to the acknowledgement of its write")
+        .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram().register(registry);
+  }
+
+  /** A message decoded into a record; DoFn thread only. */
+  public void decoded() {
+    decoded.inc();
+    decodedMeter.increment();
+  }
+
+  /** A row whose event time was {@code eventTimeMillis} acknowledged now; any thread. */
+  public void eventWritten(long eventTimeMillis) {
+    long ms = Math.max(0, System.currentTimeMillis() - eventTimeMillis);
+    eventSum.addAndGet(ms);
+    eventCount.incrementAndGet();
+    eventMin.accumulateAndGet(ms, Math::min);
+    eventMax.accumulateAndGet(ms, Math::max);
+    eventToWriteMeter.record(ms, TimeUnit.MILLISECONDS);
   }
 
   /** A write (one row or one batch) acknowledged; any thread. */
@@ -97,6 +127,11 @@ public final class WriteMetrics {
     long count = latencyCount.getAndSet(0);
     if (count > 0) {
       latencyMs.update(latencySum.getAndSet(0), count, latencyMin.getAndSet(Long.MAX_VALUE), latencyMax.getAndSet(Long.MIN_VALUE));
+    }
+    long events = eventCount.getAndSet(0);
+    if (events > 0) {
+      eventToWriteMs.update(eventSum.getAndSet(0), events, eventMin.getAndSet(Long.MAX_VALUE),
+          eventMax.getAndSet(Long.MIN_VALUE));
     }
   }
 }

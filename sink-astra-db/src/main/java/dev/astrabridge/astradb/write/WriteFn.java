@@ -124,6 +124,7 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
     if (payload.length > 0 || !spec.tombstonesDelete()) {
       try {
         record = decoder.decode(payload);
+        metrics.decoded();
       } catch (DecodeException e) {
         deadLetter(out, DeadLetters.builder(message, DeadLetters.DECODE, e.getMessage()).setTarget(plan.target()).build());
         return;
@@ -216,6 +217,11 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
       if (error == null) {
         limiter.onSuccess();
         metrics.written(rows.size(), rows.size() > 1, System.nanoTime() - start);
+        for (Row row : rows) {
+          if (row.timestamp().isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)) { // a bulk load's records have no time
+            metrics.eventWritten(row.timestamp().getMillis());
+          }
+        }
         done.complete(null);
         return;
       }
