@@ -52,6 +52,12 @@ public final class BridgeMain {
       // return from run() so main can show progress while the job runs
       options.as(org.apache.beam.runners.direct.DirectOptions.class).setBlockOnRun(false);
     }
+    if ("FlinkRunner".equals(options.getRunner().getSimpleName())) {
+      // no deep copy (encode + decode) of every element between chained operators: the bridge's steps never change
+      // an element they were given (they build new envelopes). Measured: the copies were a third of a mirror
+      // worker's CPU (the Avro envelope coded twice per hop).
+      options.as(FlinkPipelineOptions.class).setFasterCopy(true);
+    }
     if (!batch && "FlinkRunner".equals(options.getRunner().getSimpleName())) {
       FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
       if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {

@@ -35,15 +35,9 @@ public final class PubsubToEnvelope extends DoFn<PubsubMessage, BridgeMessage> {
   public static BridgeMessage toBridgeMessage(PubsubMessage m, String subscription, java.time.Instant eventTime,
                                               java.time.Instant publishTime) {
     String orderingKey = m.getOrderingKey() == null || m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
-    return BridgeMessage.newBuilder()
-        .setPayload(ByteBuffer.wrap(m.getPayload() == null ? new byte[0] : m.getPayload()))
-        .setKey(orderingKey)
-        .setOrderingKey(orderingKey)
-        .setAttributes(m.getAttributeMap() == null ? Map.of() : Map.copyOf(m.getAttributeMap()))
-        .setMessageId(m.getMessageId())
-        .setEventTime(eventTime)
-        .setPublishTime(publishTime)
-        .setSource("pubsub:" + subscription)
-        .build();
+    // the all-arguments constructor: the builder would deep-copy the schema default of each unset field
+    return new BridgeMessage(ByteBuffer.wrap(m.getPayload() == null ? new byte[0] : m.getPayload()), orderingKey,
+        orderingKey, m.getAttributeMap() == null ? Map.of() : Map.copyOf(m.getAttributeMap()), m.getMessageId(),
+        eventTime, publishTime, "pubsub:" + subscription, null, null, false);
   }
 }

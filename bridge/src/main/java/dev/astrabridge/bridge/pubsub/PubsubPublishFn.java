@@ -154,6 +154,10 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) throws InterruptedException {
+    // the bundle waits for every acknowledgement: send the publishers' partial batches now, not after their delay
+    for (SharedPerJvm<Publisher>.Lease lease : publishers.values()) {
+      lease.get().publishAllOutstanding();
+    }
     List<Pending> remaining = pending;
     while (!remaining.isEmpty()) {
       List<Pending> retry = new ArrayList<>();

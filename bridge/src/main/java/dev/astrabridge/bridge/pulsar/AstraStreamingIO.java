@@ -99,16 +99,14 @@ public final class AstraStreamingIO {
   }
 
   public static BridgeMessage toBridgeMessage(PulsarMessage m) {
-    return BridgeMessage.newBuilder()
-        .setPayload(ByteBuffer.wrap(m.value()))
-        .setKey(m.key())
-        .setOrderingKey(m.orderingKey() == null ? null : new String(m.orderingKey(), StandardCharsets.UTF_8))
-        .setAttributes(Map.copyOf(m.properties()))
-        .setMessageId(m.messageIdString())
-        .setEventTime(m.eventTime() > 0 ? java.time.Instant.ofEpochMilli(m.eventTime()) : null)
-        .setPublishTime(java.time.Instant.ofEpochMilli(m.publishTime()))
-        .setSource(PulsarPositions.SOURCE_PREFIX + m.topic())
-        .build();
+    // the all-arguments constructor: the builder resolves (deep-copies) the schema default of every unset field, a
+    // measurable share of a mirror worker's CPU
+    return new BridgeMessage(ByteBuffer.wrap(m.value()), m.key(),
+        m.orderingKey() == null ? null : new String(m.orderingKey(), StandardCharsets.UTF_8),
+        Map.copyOf(m.properties()), m.messageIdString(),
+        m.eventTime() > 0 ? java.time.Instant.ofEpochMilli(m.eventTime()) : null,
+        java.time.Instant.ofEpochMilli(m.publishTime()), PulsarPositions.SOURCE_PREFIX + m.topic(),
+        null, null, false);
   }
 
   /**

@@ -1,0 +1,318 @@
+package dev.astrabridge.bench;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.api.gax.batching.BatchingSettings;
+import com.google.api.gax.batching.FlowControlSettings;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.pubsub.v1.MessageReceiver;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.cloud.pubsub.v1.Subscriber;
+import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PublishRequest;
+import com.google.pubsub.v1.PubsubMessage;
+import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.PubsubTestClient;
+import dev.astrabridge.bridge.mirror.MirrorHeaders;
+import dev.astrabridge.bridge.options.BridgeOptions;
+import dev.astrabridge.localstack.LocalStack;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.client.api.SubscriptionType;
+
+/**
+ * Mirror benchmark: N messages (default 200,000; -Dmessages=N) of 200 bytes with 3 properties/attributes, relayed
+ * Pulsar → Pub/Sub and Pub/Sub → Pulsar from a backlog. In one run, per direction: a raw client relay (consumer →
+ * publisher, the source message acknowledged only after the target acknowledged the publish, the same headers added)
+ * and the mirror job (--mode=mirror on the embedded Flink runner, parallelism 2, checkpoints every 2 s, the
+ * defaults: effectively-once into Pulsar). Prints msg/s and the mirror's ratio to the raw relay.
+ *
+ * <p>Rates are measured from the first message the target acknowledged to the last (the mirror job's start-up of a
+ * few seconds is printed separately). The mirror counts through its own {@code mirror.published} meter (a message
+ * counts once the target acknowledged it), the raw relay through its publish callbacks. Pub/Sub is Google's emulator
+ * on the same 2 cores: it bounds both relays. Messages have no ordering key: keyed Pub/Sub → Pulsar messages wait for
+ * the watermark by design (see Sequencer), which measures PubsubIO's watermark, not relaying.
+ */
+public final class MirrorBenchmark {
+  static final int PAYLOAD = 200;
+
+  public static void main(String[] args) throws Exception {
+    long n = Long.getLong("messages", 200_000L);
+    LocalStack stack = LocalStack.get();
+    Metrics.addRegistry(new SimpleMeterRegistry()); // the mirror's meters record into the global registry
+    String run = UUID.randomUUID().toString().substring(0, 6);
+    Map<String, Double> toPubsub = new LinkedHashMap<>();
+    Map<String, Double> toPulsar = new LinkedHashMap<>();
+    try (PubsubTestClient pubsub = new PubsubTestClient(stack);
+         PulsarClient pulsar = PulsarBenchmark.client(stack)) {
+      String direction = System.getProperty("direction", "both"); // or pulsar-to-pubsub, pubsub-to-pulsar
+      // Pulsar → Pub/Sub: one source topic read by two subscriptions (raw, mirror), two target topics
+      if (!direction.equals("pubsub-to-pulsar")) {
+      String source = PulsarBenchmark.topic(stack, "mirror-src-" + run);
+      String rawTarget = pubsub.createTopic("bench-raw-" + run);
+      String mirrorTarget = pubsub.createTopic("bench-mirror-" + run);
+      preloadPulsar(pulsar, source, n, "raw", "bench-mirror");
+      toPubsub.put("raw relay: Pulsar consumer → Pub/Sub publisher, ack after publish", rawPulsarToPubsub(stack,
+          pulsar, source, rawTarget, n));
+      toPubsub.put("mirror on the Flink runner (checkpoints 2 s)", mirror(stack, source + "->" + mirrorTarget, n,
+          "--pulsarSubscription=bench-mirror"));
+      }
+      if (!direction.equals("pulsar-to-pubsub")) {
+
+      // Pub/Sub → Pulsar: one source topic with two subscriptions, two target topics (deduplication on)
+      String sourceTopic = pubsub.createTopic("bench-src-" + run, 600);
+      pubsub.addSubscription(sourceTopic, "bench-src-raw-" + run, 600, false);
+      pubsub.addSubscription(sourceTopic, "bench-src-mirror-" + run, 600, false);
+      preloadPubsub(stack, sourceTopic, n);
+      String rawPulsar = PulsarBenchmark.topic(stack, "mirror-raw-" + run);
+      String mirrorPulsar = PulsarBenchmark.topic(stack, "mirror-dst-" + run);
+      toPulsar.put("raw relay: Pub/Sub subscriber → Pulsar producer, ack after send", rawPubsubToPulsar(stack, pulsar,
+          pubsub.subscription("bench-src-raw-" + run), rawPulsar, n));
+      toPulsar.put("mirror on the Flink runner (checkpoints 2 s, effectively-once)", mirror(stack,
+          pubsub.subscription("bench-src-mirror-" + run) + "->" + mirrorPulsar, n, "--pulsarSubscription=unused"));
+      }
+    }
+    System.out.printf("%nMirror benchmark: %,d messages of %d bytes + 3 properties each way, pulsar+ssl + token,"
+        + " Pub/Sub emulator%n", n, PAYLOAD);
+    if (!toPubsub.isEmpty()) {
+      PulsarBenchmark.print("Pulsar → Pub/Sub", toPubsub);
+    }
+    if (!toPulsar.isEmpty()) {
+      PulsarBenchmark.print("Pub/Sub → Pulsar", toPulsar);
+    }
+    System.exit(0);
+  }
+
+  static Map<String, String> properties(long i) {
+    return Map.of("seq", Long.toString(i), "tenant", "t" + (i % 7), "kind", "bench");
+  }
+
+  /** n messages into the topic; the subscriptions are created first so both see the whole backlog. */
+  static void preloadPulsar(PulsarClient client, String topic, long n, String... subscriptions) throws Exception {
+    for (String s : subscriptions) {
+      client.newConsumer().topic(topic).subscriptionName(s).subscriptionType(SubscriptionType.Failover)
+          .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+    }
+    try (Producer<byte[]> producer = client.newProducer().topic(topic).enableBatching(true)
+        .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS).maxPendingMessages(10_000).blockIfQueueFull(true).create()) {
+      List<CompletableFuture<MessageId>> sends = new ArrayList<>();
+      for (long i = 0; i < n; i++) {
+        sends.add(producer.newMessage().value(PulsarBenchmark.payload(i)).properties(properties(i)).sendAsync());
+      }
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get();
+    }
+    System.out.printf("  preloaded %,d messages into %s%n", n, topic);
+  }
+
+  /** n messages into the Pub/Sub topic, 1,000 per Publish call. */
+  static void preloadPubsub(LocalStack stack, String topic, long n) throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
+    TransportChannelProvider channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+    try (GrpcPublisherStub stub = GrpcPublisherStub.create(PublisherStubSettings.newBuilder()
+        .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
+      for (long block = 0; block < n; block += 1000) {
+        PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topic);
+        for (long i = block; i < Math.min(n, block + 1000); i++) {
+          request.addMessages(PubsubMessage.newBuilder().setData(ByteString.copyFrom(PulsarBenchmark.payload(i)))
+              .putAllAttributes(properties(i)));
+        }
+        stub.publishCallable().call(request.build());
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+    System.out.printf("  preloaded %,d messages into %s%n", n, topic);
+  }
+
+  /** The raw Pulsar → Pub/Sub relay: receive, publish with the mirror's headers, ack once Pub/Sub acknowledged. */
+  static double rawPulsarToPubsub(LocalStack stack, PulsarClient client, String source, String target, long n)
+      throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
+    Publisher publisher = Publisher.newBuilder(target)
+        .setChannelProvider(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+        .setCredentialsProvider(NoCredentialsProvider.create())
+        .setBatchingSettings(BatchingSettings.newBuilder().setElementCountThreshold(1000L)
+            .setRequestByteThreshold(5_000_000L).setDelayThresholdDuration(java.time.Duration.ofMillis(5)).build())
+        .build();
+    AtomicLong acked = new AtomicLong();
+    AtomicLong first = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Semaphore inFlight = new Semaphore(10_000);
+    long start = System.nanoTime();
+    try (Consumer<byte[]> consumer = client.newConsumer().topic(source).subscriptionName("raw")
+        .subscriptionType(SubscriptionType.Failover).receiverQueueSize(1000).subscribe()) {
+      for (long i = 0; i < n; i++) {
+        Message<byte[]> m = consumer.receive(60, TimeUnit.SECONDS);
+        if (m == null) {
+          throw new IllegalStateException("raw relay: the consumer stalled after " + i);
+        }
+        Map<String, String> attributes = new HashMap<>(m.getProperties());
+        attributes.put(MirrorHeaders.ORIGIN_ID, m.getMessageId().toString());
+        attributes.put(MirrorHeaders.ORIGIN, "pulsar:" + m.getTopicName());
+        attributes.put(MirrorHeaders.PATH, "raw");
+        inFlight.acquire();
+        ApiFuture<String> published = publisher.publish(PubsubMessage.newBuilder()
+            .setData(ByteString.copyFrom(m.getData())).putAllAttributes(attributes).build());
+        ApiFutures.addCallback(published, new ApiFutureCallback<String>() {
+          @Override
+          public void onSuccess(String id) {
+            consumer.acknowledgeAsync(m.getMessageId());
+            first.compareAndSet(0, System.nanoTime());
+            acked.incrementAndGet();
+            inFlight.release();
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            failure.compareAndSet(null, t);
+            inFlight.release();
+          }
+        }, MoreExecutors.directExecutor());
+      }
+      publisher.publishAllOutstanding();
+      return awaitCount("raw Pulsar→Pub/Sub", acked::get, n, start, first, failure);
+    } finally {
+      publisher.shutdown();
+      publisher.awaitTermination(30, TimeUnit.SECONDS);
+      channel.shutdownNow();
+    }
+  }
+
+  /** The raw Pub/Sub → Pulsar relay: a streaming-pull subscriber, send with the headers, ack once Pulsar stored it. */
+  static double rawPubsubToPulsar(LocalStack stack, PulsarClient client, String subscription, String target, long n)
+      throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
+    AtomicLong acked = new AtomicLong();
+    AtomicLong first = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (Producer<byte[]> producer = client.newProducer().topic(target).enableBatching(true)
+        .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS).maxPendingMessages(10_000).blockIfQueueFull(true).create()) {
+      long start = System.nanoTime();
+      Subscriber subscriber = Subscriber.newBuilder(subscription, (MessageReceiver) (message, reply) -> {
+            Map<String, String> properties = new HashMap<>(message.getAttributesMap());
+            properties.put(MirrorHeaders.ORIGIN_ID, message.getMessageId());
+            properties.put(MirrorHeaders.ORIGIN, "pubsub:" + subscription);
+            properties.put(MirrorHeaders.PATH, "raw");
+            producer.newMessage().value(message.getData().toByteArray()).properties(properties).sendAsync()
+                .whenComplete((id, e) -> {
+                  if (e != null) {
+                    failure.compareAndSet(null, e);
+                    reply.nack();
+                    return;
+                  }
+                  reply.ack();
+                  first.compareAndSet(0, System.nanoTime());
+                  acked.incrementAndGet();
+                });
+          })
+          .setChannelProvider(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+          .setCredentialsProvider(NoCredentialsProvider.create())
+          .setFlowControlSettings(FlowControlSettings.newBuilder().setMaxOutstandingElementCount(10_000L).build())
+          .setParallelPullCount(2)
+          .build();
+      subscriber.startAsync().awaitRunning();
+      try {
+        return awaitCount("raw Pub/Sub→Pulsar", acked::get, n, start, first, failure);
+      } finally {
+        subscriber.stopAsync().awaitTerminated(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Runs the mirror job with one route until its target acknowledged n messages; the rate from the first. */
+  static double mirror(LocalStack stack, String route, long n, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of(
+        "--runner=FlinkRunner", "--parallelism=2", "--attachedMode=false",
+        "--checkpointingInterval=" + Long.getLong("mirror.checkpointMs", 2000), "--mode=mirror", "--bridgeId=bench", "--mirrorRoutes=" + route,
+        "--pulsarServiceUrl=" + stack.pulsarServiceUrlTls(), "--pulsarAdminUrl=" + stack.pulsarAdminUrl(),
+        "--pulsarToken=file:" + stack.pulsarClientTokenFile(), "--pulsarTlsTrustCerts=" + stack.caCert(),
+        "--pubsubRootUrl=http://" + stack.pubsubEmulatorHost(),
+        "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+        "--project=" + stack.pubsubProject(), "--deadLetter=log"));
+    args.addAll(List.of(extra));
+    String more = System.getProperty("mirror.args", "").trim(); // e.g. -Dmirror.args="--maxBundleSize=5000"
+    if (!more.isEmpty()) {
+      args.addAll(List.of(more.split("\\s+")));
+    }
+    BridgeOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).withValidation()
+        .as(BridgeOptions.class);
+    LongSupplier published = () -> (long) Search.in(Metrics.globalRegistry).name("mirror.published")
+        .tag("route", route).counters().stream().mapToDouble(c -> c.count()).sum();
+    AtomicLong first = new AtomicLong();
+    long start = System.nanoTime();
+    PipelineResult job = BridgeMain.run(options);
+    try {
+      return awaitCount("mirror " + route.substring(route.lastIndexOf('/') + 1), published, n, start, first, null);
+    } finally {
+      try {
+        job.cancel();
+      } catch (Exception e) {
+        // the embedded cluster may be going down already
+      }
+    }
+  }
+
+  /**
+   * Waits until {@code count} reaches n (10 minutes at most) and returns the rate from the first acknowledged
+   * message; {@code first} is set here when the caller does not set it.
+   */
+  static double awaitCount(String what, LongSupplier count, long n, long start, AtomicLong first,
+                           AtomicReference<Throwable> failure) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    long lastReport = System.nanoTime();
+    while (count.getAsLong() < n && System.nanoTime() < deadline) {
+      if (failure != null && failure.get() != null) {
+        throw new IllegalStateException(what + " failed", failure.get());
+      }
+      Thread.sleep(5);
+      if (first.get() == 0 && count.getAsLong() > 0) {
+        first.compareAndSet(0, System.nanoTime());
+      }
+      if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+        System.out.printf("  ... %s: %,d of %,d%n", what, count.getAsLong(), n);
+        lastReport = System.nanoTime();
+      }
+    }
+    long end = System.nanoTime();
+    if (count.getAsLong() < n) {
+      throw new IllegalStateException(what + ": only " + count.getAsLong() + " of " + n + " in 10 minutes");
+    }
+    System.out.printf("  %-34s %,d in %6.1f s (first after %4.1f s) = %,9.0f msg/s from the first%n", what, n,
+        (end - start) / 1e9, (first.get() - start) / 1e9, n / ((end - first.get()) / 1e9));
+    return n / ((end - first.get()) / 1e9);
+  }
+
+  private MirrorBenchmark() {}
+}
