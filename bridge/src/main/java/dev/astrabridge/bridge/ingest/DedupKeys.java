@@ -54,7 +54,7 @@ public final class DedupKeys extends DoFn<BridgeMessage, KV<String, BridgeMessag
         try {
           byte[] payload = new byte[m.getPayload().remaining()];
           m.getPayload().duplicate().get(payload);
-          Object value = RecordPaths.get(decoder.decode(payload), name);
+          Object value = RecordPaths.get(decoder.decode(payload, m.getAttributes()), name);
           return value == null ? null : value.toString();
         } catch (DecodeException e) {
           return null; // undecodable: the write dead-letters it at stage decode

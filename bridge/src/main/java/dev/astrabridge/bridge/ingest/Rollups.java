@@ -155,7 +155,7 @@ public final class Rollups extends PTransform<PCollection<BridgeMessage>, PColle
       m.getPayload().duplicate().get(payload);
       GenericRecord record;
       try {
-        record = decoder.decode(payload);
+        record = decoder.decode(payload, m.getAttributes());
       } catch (DecodeException e) {
         return; // the row write dead-letters it with the reason
       }

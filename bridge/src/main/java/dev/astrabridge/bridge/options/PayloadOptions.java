@@ -7,7 +7,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** How payloads are encoded. */
 public interface PayloadOptions extends PipelineOptions {
-  @Description("Reader schema: a schema of schemas/ by name (OrderEvent, DeviceTelemetry) or an .avsc file path")
+  @Description("Reader schema: a schema of schemas/ by name (OrderEvent, DeviceTelemetry), an .avsc file path, or"
+      + " registry: the Pulsar topic's registered AVRO schema (latest version; older versions' records resolved to it;"
+      + " payloads Avro binary as Pulsar producers write them, --payloadEncoding ignored; needs --pulsarAdminUrl)")
   @Default.String("OrderEvent")
   String getSchema();
 

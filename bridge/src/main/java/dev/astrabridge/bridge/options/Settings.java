@@ -55,6 +55,8 @@ public final class Settings {
   public final FailurePolicy writeFailurePolicy;
   public final java.time.Duration writeRetryTimeout;
   public final PayloadFormat payloadFormat;
+  /** --schema=registry: the Pulsar topic's registered schema versions (the envelope carries each message's). */
+  public final boolean registeredSchema;
   public final WindowType windowType;
   public final Duration windowSize;
   public final Duration windowPeriod;
@@ -155,7 +157,8 @@ public final class Settings {
     writeFailurePolicy = choice("writeFailurePolicy", o.getWriteFailurePolicy(), FailurePolicy.class);
     Duration retry = duration("writeRetryTimeout", o.getWriteRetryTimeout());
     writeRetryTimeout = retry == null ? null : java.time.Duration.ofMillis(retry.getMillis());
-    payloadFormat = ingest || load ? payloadFormat(o) : null;
+    registeredSchema = "registry".equalsIgnoreCase(o.getSchema());
+    payloadFormat = !(ingest || load) ? null : registeredSchema ? registeredFormat(o, ingest) : payloadFormat(o);
     windowType = choice("windowType", o.getWindowType(), WindowType.class);
     windowSize = duration("windowSize", o.getWindowSize());
     windowPeriod = duration("windowPeriod", o.getWindowPeriod());
@@ -309,6 +312,30 @@ public final class Settings {
       return c;
     } catch (IllegalArgumentException e) {
       problems.add("--cassandraContactPoints / --cassandraLocalDc: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** --schema=registry: the first topic's registered schemas, read now with the job's Pulsar connection. */
+  private PayloadFormat registeredFormat(BridgeOptions o, boolean ingest) {
+    if (!ingest || source != Source.PULSAR || o.getPulsarTopics() == null || o.getPulsarTopics().isEmpty()) {
+      problems.add("--schema=registry: reads the registered schema of a Pulsar topic, so it needs --mode=ingest"
+          + " --source=pulsar --pulsarTopics=... (not a topic pattern); otherwise name a schema of schemas/ or an"
+          + " .avsc file");
+      return null;
+    }
+    if (pulsar == null) {
+      return null; // the connection's own problem is reported
+    }
+    if (pulsar.adminUrl() == null) {
+      problems.add("--schema=registry: needs --pulsarAdminUrl (the schema registry is read through the admin API)");
+      return null;
+    }
+    String topic = o.getPulsarTopics().get(0);
+    try {
+      return dev.astrabridge.bridge.pulsar.RegisteredSchemas.payloadFormat(pulsar, topic);
+    } catch (java.io.IOException | RuntimeException e) {
+      problems.add("--schema=registry: " + e.getMessage());
       return null;
     }
   }

@@ -43,6 +43,8 @@ import org.joda.time.Instant;
  * }</pre>
  */
 public final class AstraStreamingIO {
+  /** The envelope attribute carrying a message's registered schema version (see {@link #toBridgeMessages}). */
+  public static final String SCHEMA_VERSION_ATTRIBUTE = "astra-bridge.schema-version";
 
   public static Read read() {
     return new AutoValue_AstraStreamingIO_Read.Builder()
@@ -75,12 +77,16 @@ public final class AstraStreamingIO {
 
   /** PulsarMessage → the broker-agnostic envelope (payload untouched; properties become attributes). */
   public static PTransform<PCollection<PulsarMessage>, PCollection<BridgeMessage>> toBridgeMessages() {
-    return toBridgeMessages(null);
+    return toBridgeMessages(null, false);
   }
 
-  /** {@link #toBridgeMessages()} counting each message as {@code received} in {@code meters} (if not null). */
+  /**
+   * {@link #toBridgeMessages()} counting each message as {@code received} in {@code meters} (if not null); with
+   * {@code schemaVersions}, a message produced with the topic's registered schema gets its version as the attribute
+   * {@link #SCHEMA_VERSION_ATTRIBUTE} (what a decoder of registered schemas needs).
+   */
   public static PTransform<PCollection<PulsarMessage>, PCollection<BridgeMessage>> toBridgeMessages(
-      @Nullable StageMeters meters) {
+      @Nullable StageMeters meters, boolean schemaVersions) {
     StageMeters.Count received = meters == null ? null : meters.counter("received");
     return new PTransform<>() {
       @Override
@@ -91,7 +97,13 @@ public final class AstraStreamingIO {
             if (received != null) {
               received.inc(); // runs inside the Map step's processElement: Beam's metrics container is there
             }
-            return toBridgeMessage(m);
+            BridgeMessage envelope = toBridgeMessage(m);
+            if (schemaVersions && m.schemaVersion() >= 0) {
+              Map<String, String> attributes = new java.util.HashMap<>(envelope.getAttributes());
+              attributes.put(SCHEMA_VERSION_ATTRIBUTE, Long.toString(m.schemaVersion()));
+              envelope.setAttributes(attributes);
+            }
+            return envelope;
           }
         })).setCoder(AvroCoder.of(BridgeMessage.class));
       }

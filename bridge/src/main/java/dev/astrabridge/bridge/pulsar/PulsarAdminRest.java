@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.pulsar.common.naming.TopicName;
@@ -83,6 +84,30 @@ final class PulsarAdminRest {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted: " + method + " " + path, e);
     }
+  }
+
+  /**
+   * Every version of the topic's registered schema: version → (type, definition). Empty when the topic has none.
+   * A partitioned topic's schema belongs to its base name.
+   */
+  Map<Long, String[]> schemaVersions(String topic) throws IOException {
+    TopicName name = TopicName.get(TopicName.get(topic).getPartitionedTopicName());
+    String path = "/admin/v2/schemas/" + name.getTenant() + "/" + name.getNamespacePortion() + "/"
+        + URLEncoder.encode(name.getLocalName(), StandardCharsets.UTF_8) + "/schemas";
+    HttpResponse<String> response = send("GET", path, null);
+    if (response.statusCode() == 404) {
+      return Map.of();
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException("reading the registered schemas of " + topic + " answered HTTP " + response.statusCode()
+          + (response.statusCode() == 401 || response.statusCode() == 403 ? " (the token may not read this namespace's"
+              + " schemas)" : ": " + response.body()));
+    }
+    Map<Long, String[]> versions = new java.util.TreeMap<>();
+    for (JsonNode v : JSON.readTree(response.body()).path("getSchemaResponses")) {
+      versions.put(v.path("version").asLong(), new String[] {v.path("type").asText(), v.path("data").asText()});
+    }
+    return versions;
   }
 
   /** Bytes of the subscription's backlog on one topic, or -1 when unknown (no rights, no such subscription). */

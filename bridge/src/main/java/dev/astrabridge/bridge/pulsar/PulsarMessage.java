@@ -34,11 +34,22 @@ public final class PulsarMessage implements Serializable {
   private final long sequenceId;
   private final int redeliveryCount;
   private final byte[] value;
+  private final long schemaVersion;
 
   public PulsarMessage(String topic, int partition, byte @Nullable [] messageId, long ledgerId, long entryId, int batchIndex,
                        @Nullable String key, byte @Nullable [] orderingKey, Map<String, String> properties,
                        long eventTime, long publishTime, @Nullable String producerName, long sequenceId,
                        int redeliveryCount, byte[] value) {
+    this(topic, partition, messageId, ledgerId, entryId, batchIndex, key, orderingKey, properties, eventTime,
+        publishTime, producerName, sequenceId, redeliveryCount, value, -1);
+  }
+
+  /** {@code schemaVersion}: the version of the topic's registered schema the producer used, -1 when none. */
+  public PulsarMessage(String topic, int partition, byte @Nullable [] messageId, long ledgerId, long entryId, int batchIndex,
+                       @Nullable String key, byte @Nullable [] orderingKey, Map<String, String> properties,
+                       long eventTime, long publishTime, @Nullable String producerName, long sequenceId,
+                       int redeliveryCount, byte[] value, long schemaVersion) {
+    this.schemaVersion = schemaVersion;
     this.topic = Objects.requireNonNull(topic);
     this.partition = partition;
     this.messageId = messageId;
@@ -99,6 +110,9 @@ public final class PulsarMessage implements Serializable {
 
   public byte[] value() { return value; }
 
+  /** The version of the topic's registered schema the message was produced with, -1 when none (plain bytes). */
+  public long schemaVersion() { return schemaVersion; }
+
   /** ledger:entry:partition:batch — readable, unique within the topic. */
   public String messageIdString() {
     return ledgerId + ":" + entryId + ":" + partition + ":" + batchIndex;
@@ -114,7 +128,8 @@ public final class PulsarMessage implements Serializable {
         && eventTime == m.eventTime && publishTime == m.publishTime && sequenceId == m.sequenceId
         && redeliveryCount == m.redeliveryCount && topic.equals(m.topic) && Arrays.equals(messageId(), m.messageId())
         && Objects.equals(key, m.key) && Arrays.equals(orderingKey, m.orderingKey) && properties.equals(m.properties)
-        && Objects.equals(producerName, m.producerName) && Arrays.equals(value, m.value);
+        && Objects.equals(producerName, m.producerName) && Arrays.equals(value, m.value)
+        && schemaVersion == m.schemaVersion;
   }
 
   @Override

@@ -55,6 +55,7 @@ public final class PulsarMessageCoder extends CustomCoder<PulsarMessage> {
     LONG.encode(m.sequenceId(), out);
     INT.encode(m.redeliveryCount(), out);
     BYTES.encode(m.value(), out);
+    LONG.encode(m.schemaVersion(), out);
   }
 
   @Override
@@ -78,7 +79,8 @@ public final class PulsarMessageCoder extends CustomCoder<PulsarMessage> {
       properties.put(STRING.decode(in), STRING.decode(in));
     }
     return new PulsarMessage(topic, partition, messageId, ledgerId, entryId, batchIndex, key, orderingKey, properties,
-        LONG.decode(in), LONG.decode(in), producerName, LONG.decode(in), INT.decode(in), BYTES.decode(in));
+        LONG.decode(in), LONG.decode(in), producerName, LONG.decode(in), INT.decode(in), BYTES.decode(in),
+        LONG.decode(in));
   }
 
   @Override

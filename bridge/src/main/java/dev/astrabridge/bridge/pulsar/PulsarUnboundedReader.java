@@ -205,7 +205,12 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
     return new PulsarMessage(m.getTopicName(), partition, ledger < 0 ? id.toByteArray() : null, ledger, entry, batch,
         m.hasKey() ? m.getKey() : null, m.hasOrderingKey() ? m.getOrderingKey() : null, m.getProperties(),
         m.getEventTime(), m.getPublishTime(), m.getProducerName(), m.getSequenceId(), m.getRedeliveryCount(),
-        m.getData());
+        m.getData(), schemaVersion(m.getSchemaVersion()));
+  }
+
+  /** Pulsar's schema version bytes (a big-endian long for the built-in registry) as a number; -1 when none. */
+  static long schemaVersion(byte[] version) {
+    return version != null && version.length == 8 ? java.nio.ByteBuffer.wrap(version).getLong() : -1;
   }
 
 

@@ -4,6 +4,7 @@ import static dev.astrabridge.bridge.ingest.IngestTestSupport.await;
 import static dev.astrabridge.bridge.ingest.IngestTestSupport.bytes;
 import static dev.astrabridge.bridge.ingest.IngestTestSupport.order;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -150,5 +152,122 @@ class IngestFromPulsarIT {
     } finally {
       job.cancel();
     }
+  }
+
+  /**
+   * --schema=registry: records of two registered schema versions (v1 without coupon_code, v2 = OrderEvent with it),
+   * produced as Pulsar's AVRO producers do (plain Avro binary, the version stamped on each message), all land with
+   * v2 as the reader schema; a message stamped with no version is dead-lettered with the reason.
+   */
+  @Test
+  void registeredSchemaVersionsAreResolvedToTheLatest(LocalStack stack) throws Exception {
+    String topic = stack.pulsarTopic("ingest", "registry-it-" + UUID.randomUUID().toString().substring(0, 8));
+    stack.createPartitionedTopic(topic, 2);
+    org.apache.avro.Schema v2 = OrderEvent.getClassSchema();
+    org.apache.avro.Schema v1 = withoutField(v2, "coupon_code");
+    String schemaPath = "/admin/v2/schemas/" + topic.substring("persistent://".length()) + "/schema";
+    uploadSchema(stack, schemaPath, v1);
+    Instant now = Instant.now();
+    List<UUID> ids = new ArrayList<>();
+    try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
+        .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
+        .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build()) {
+      try (Producer<byte[]> producer = client.newProducer(org.apache.pulsar.client.api.Schema.AUTO_PRODUCE_BYTES())
+          .topic(topic).create()) {
+        for (int i = 0; i < 20; i++) {
+          UUID id = UUID.randomUUID();
+          ids.add(id);
+          producer.newMessage().key(id.toString()).eventTime(now.toEpochMilli()).value(binary(order(id, 1,
+              OrderStatus.PAID, now), v1)).send();
+        }
+      }
+      uploadSchema(stack, schemaPath, v2);
+      try (Producer<byte[]> producer = client.newProducer(org.apache.pulsar.client.api.Schema.AUTO_PRODUCE_BYTES())
+          .topic(topic).create();
+           Producer<byte[]> plain = client.newProducer().topic(topic).create()) {
+        for (int i = 0; i < 20; i++) {
+          UUID id = UUID.randomUUID();
+          ids.add(id);
+          OrderEvent order = order(id, 2, OrderStatus.SHIPPED, now);
+          order.setCouponCode("SAVE" + i);
+          producer.newMessage().key(id.toString()).eventTime(now.toEpochMilli()).value(binary(order, v2)).send();
+        }
+        // plain bytes: no schema version on the message
+        plain.newMessage().eventTime(now.toEpochMilli()).value(binary(order(UUID.randomUUID(), 3, OrderStatus.PAID,
+            now), v2)).send();
+      } catch (org.apache.pulsar.client.api.PulsarClientException.IncompatibleSchemaException e) {
+        throw new AssertionError("the broker refused a plain producer on a topic with a schema: " + e.getMessage(), e);
+      }
+    }
+    PipelineResult job = BridgeMain.run(options(stack, topic, "--schema=registry", "--pulsarAdminUrl="
+        + stack.pulsarAdminUrl(), "--pulsarSubscription=registry-it", "--windowType=none", "--dedupBy=message-id"));
+    try (CqlSession session = IngestTestSupport.session(stack)) {
+      await("40 rows of both versions", 90, () -> IngestTestSupport.rows(session, ids).size() == 40);
+      await("the unversioned message dead-lettered", 60, () -> IngestTestSupport.deadLetters(session, "pulsar:" + topic)
+          .stream().anyMatch(r -> "decode".equals(r.getString("stage"))));
+      for (UUID id : ids) {
+        Row row = session.execute("SELECT version, coupon_code FROM orders WHERE order_id = ?", id).one();
+        boolean second = ids.indexOf(id) >= 20;
+        assertThat(row.getLong("version")).isEqualTo(second ? 2 : 1);
+        assertThat(row.getString("coupon_code")).as("v1 records resolve to v2's default (null)")
+            .isEqualTo(second ? "SAVE" + (ids.indexOf(id) - 20) : null);
+      }
+      assertThat(IngestTestSupport.deadLetters(session, "pulsar:" + topic))
+          .filteredOn(r -> "decode".equals(r.getString("stage"))).singleElement()
+          .satisfies(r -> assertThat(r.getString("error")).contains("names no schema version"));
+    } finally {
+      job.cancel();
+    }
+  }
+
+  @Test
+  void registeredSchemaOfATopicWithoutOneFailsAtStart(LocalStack stack) {
+    String topic = stack.pulsarTopic("ingest", "no-schema-it-" + UUID.randomUUID().toString().substring(0, 8));
+    stack.createPartitionedTopic(topic, 1);
+    assertThatThrownBy(() -> BridgeMain.build(options(stack, topic, "--schema=registry",
+        "--pulsarAdminUrl=" + stack.pulsarAdminUrl())))
+        .hasMessageContaining("--schema=registry: topic " + topic + " has no registered schema")
+        .hasMessageNotContaining(stack.pulsarClientToken());
+    assertThatThrownBy(() -> BridgeMain.build(options(stack, topic, "--schema=registry")))
+        .hasMessageContaining("--schema=registry: needs --pulsarAdminUrl");
+  }
+
+  static void uploadSchema(LocalStack stack, String path, org.apache.avro.Schema schema) throws Exception {
+    String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Map.of("type", "AVRO",
+        "schema", schema.toString(), "properties", Map.of()));
+    java.net.http.HttpResponse<String> response = stack.pulsarAdmin("POST", path, body);
+    assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
+  }
+
+  /** The schema without one field (an older version of it). */
+  static org.apache.avro.Schema withoutField(org.apache.avro.Schema schema, String field) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+        json.readTree(schema.toString());
+    com.fasterxml.jackson.databind.node.ArrayNode fields = (com.fasterxml.jackson.databind.node.ArrayNode)
+        tree.get("fields");
+    for (int i = 0; i < fields.size(); i++) {
+      if (field.equals(fields.get(i).get("name").asText())) {
+        fields.remove(i);
+        break;
+      }
+    }
+    return new org.apache.avro.Schema.Parser().parse(json.writeValueAsString(tree));
+  }
+
+  /** The order as plain Avro binary of {@code writer} (a projection of OrderEvent). */
+  static byte[] binary(OrderEvent order, org.apache.avro.Schema writer) throws Exception {
+    java.io.ByteArrayOutputStream full = new java.io.ByteArrayOutputStream();
+    org.apache.avro.io.BinaryEncoder e = org.apache.avro.io.EncoderFactory.get().binaryEncoder(full, null);
+    new org.apache.avro.specific.SpecificDatumWriter<OrderEvent>(OrderEvent.getClassSchema()).write(order, e);
+    e.flush();
+    org.apache.avro.generic.GenericRecord projected = new org.apache.avro.generic.GenericDatumReader<
+        org.apache.avro.generic.GenericRecord>(OrderEvent.getClassSchema(), writer).read(null,
+        org.apache.avro.io.DecoderFactory.get().binaryDecoder(full.toByteArray(), null));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    org.apache.avro.io.BinaryEncoder e2 = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(writer).write(projected, e2);
+    e2.flush();
+    return out.toByteArray();
   }
 }

@@ -27,6 +27,7 @@ public final class PayloadDecoder {
   private final GenericDatumReader<GenericRecord> binaryReader;
   private final Map<Long, GenericDatumReader<GenericRecord>> byFingerprint = new HashMap<>();
   private final GenericDatumReader<GenericRecord> jsonReader;
+  private final Map<Long, GenericDatumReader<GenericRecord>> byVersion = new HashMap<>();
   private BinaryDecoder binaryDecoder;
 
   PayloadDecoder(PayloadFormat format) {
@@ -42,6 +43,8 @@ public final class PayloadDecoder {
     for (Schema writer : format.writerSchemas()) {
       byFingerprint.put(SchemaNormalization.parsingFingerprint64(writer), new GenericDatumReader<>(writer, reader, data));
     }
+    format.writerSchemasByVersion().forEach((version, writer) ->
+        byVersion.put(version, new GenericDatumReader<>(writer, reader, data)));
   }
 
   public Schema readerSchema() {
@@ -50,6 +53,17 @@ public final class PayloadDecoder {
 
   /** Decodes one payload, or throws {@link DecodeException} saying why it cannot be read. */
   public GenericRecord decode(byte[] payload) throws DecodeException {
+    return decode(payload, Map.of());
+  }
+
+  /**
+   * Decodes one payload of a message with these attributes (the writer schema's version is one of them for
+   * {@link PayloadFormat#avroBinaryByVersion}), or throws {@link DecodeException} saying why it cannot be read.
+   */
+  public GenericRecord decode(byte[] payload, Map<String, String> attributes) throws DecodeException {
+    if (format.versionAttribute() != null && payload != null && payload.length > 0) {
+      return decodeVersioned(payload, attributes);
+    }
     if (payload == null || payload.length == 0) {
       throw new DecodeException("empty payload");
     }
@@ -70,6 +84,30 @@ public final class PayloadDecoder {
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
         | ClassCastException | IllegalArgumentException e) {
       throw new DecodeException("not a valid " + format.describe() + " payload: " + describe(e), e);
+    }
+  }
+
+  private GenericRecord decodeVersioned(byte[] payload, Map<String, String> attributes) throws DecodeException {
+    String version = attributes == null ? null : attributes.get(format.versionAttribute());
+    if (version == null) {
+      throw new DecodeException("the message names no schema version (" + format.versionAttribute() + "): it was not"
+          + " produced with the topic's registered schema");
+    }
+    GenericDatumReader<GenericRecord> datumReader;
+    try {
+      datumReader = byVersion.get(Long.parseLong(version));
+    } catch (NumberFormatException e) {
+      datumReader = null;
+    }
+    if (datumReader == null) {
+      throw new DecodeException("schema version " + version + " was not registered when the job started (known: "
+          + byVersion.keySet().stream().sorted().toList() + "); restart the job to load newer versions");
+    }
+    try {
+      return readFully(datumReader, payload, 0);
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
+        | ClassCastException | IllegalArgumentException e) {
+      throw new DecodeException("not a valid Avro binary payload of schema version " + version + ": " + describe(e), e);
     }
   }
 

@@ -4,7 +4,11 @@ import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * How message payloads are encoded, and the reader schema records are resolved to.
@@ -30,10 +34,29 @@ public abstract class PayloadFormat implements Serializable {
 
   abstract List<String> writerSchemasJson();
 
+  /** Binary payloads whose writer schema is named per message by a version attribute (a schema registry's). */
+  abstract Map<Long, String> versionedWriterSchemasJson();
+
+  abstract @Nullable String versionAttribute();
+
   private transient Schema readerSchema;
 
   public static PayloadFormat of(Encoding encoding, Schema readerSchema) {
-    return new AutoValue_PayloadFormat(readerSchema.toString(), encoding, List.of());
+    return new AutoValue_PayloadFormat(readerSchema.toString(), encoding, List.of(), Map.of(), null);
+  }
+
+  /**
+   * Avro binary payloads written with one of several registered schema versions, the version named by the message
+   * attribute {@code versionAttribute} (e.g. Pulsar's schema registry: a message carries its schema version); each is
+   * resolved against {@code readerSchema} (usually the latest version). A message without the attribute, or with a
+   * version not in {@code writersByVersion}, fails to decode with that reason.
+   */
+  public static PayloadFormat avroBinaryByVersion(Schema readerSchema, Map<Long, Schema> writersByVersion,
+                                                  String versionAttribute) {
+    Map<Long, String> json = new TreeMap<>();
+    writersByVersion.forEach((version, schema) -> json.put(version, schema.toString()));
+    return new AutoValue_PayloadFormat(readerSchema.toString(), Encoding.BINARY, List.of(), Map.copyOf(json),
+        Objects.requireNonNull(versionAttribute));
   }
 
   public static PayloadFormat avroBinary(Schema readerSchema) {
@@ -58,7 +81,8 @@ public abstract class PayloadFormat implements Serializable {
       throw new IllegalArgumentException("withWriterSchemas: plain Avro binary carries no schema id, so it can have one"
           + " writer schema only; use single-object encoding for several");
     }
-    return new AutoValue_PayloadFormat(readerSchemaJson(), encoding(), List.copyOf(all));
+    return new AutoValue_PayloadFormat(readerSchemaJson(), encoding(), List.copyOf(all), versionedWriterSchemasJson(),
+        versionAttribute());
   }
 
   public Schema readerSchema() {
@@ -76,6 +100,13 @@ public abstract class PayloadFormat implements Serializable {
     return schemas;
   }
 
+  /** The writer schemas by registered version (empty unless {@link #avroBinaryByVersion}). */
+  public Map<Long, Schema> writerSchemasByVersion() {
+    Map<Long, Schema> schemas = new TreeMap<>();
+    versionedWriterSchemasJson().forEach((version, json) -> schemas.put(version, new Schema.Parser().parse(json)));
+    return schemas;
+  }
+
   /** A decoder for one thread (DoFn instance); decoders reuse buffers and are not thread-safe. */
   public PayloadDecoder newDecoder() {
     return new PayloadDecoder(this);
@@ -83,6 +114,7 @@ public abstract class PayloadFormat implements Serializable {
 
   public String describe() {
     return encoding().name().toLowerCase() + " " + readerSchema().getFullName()
-        + (writerSchemasJson().isEmpty() ? "" : " (+" + writerSchemasJson().size() + " writer schemas)");
+        + (writerSchemasJson().isEmpty() ? "" : " (+" + writerSchemasJson().size() + " writer schemas)")
+        + (versionAttribute() == null ? "" : " (" + versionedWriterSchemasJson().size() + " registered versions)");
   }
 }

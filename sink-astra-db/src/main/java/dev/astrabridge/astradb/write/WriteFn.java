@@ -123,7 +123,7 @@ public final class WriteFn extends DoFn<BridgeMessage, Void> {
     GenericRecord record = null;
     if (payload.length > 0 || !spec.tombstonesDelete()) {
       try {
-        record = decoder.decode(payload);
+        record = decoder.decode(payload, message.getAttributes());
         metrics.decoded();
       } catch (DecodeException e) {
         deadLetter(out, DeadLetters.builder(message, DeadLetters.DECODE, e.getMessage()).setTarget(plan.target()).build());
