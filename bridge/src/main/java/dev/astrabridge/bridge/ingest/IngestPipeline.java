@@ -53,7 +53,7 @@ public final class IngestPipeline {
     StageMeters meters = meters(options, settings);
 
     // 1. Read
-    PCollection<BridgeMessage> messages = read(pipeline, options, settings, meters);
+    PCollection<BridgeMessage> messages = read(pipeline, options, settings, meters, deadLetters);
     if (options.getPrometheusPort() != null && options.getPrometheusPort() > 0) {
       messages = messages.apply("Expose metrics", ParDo.of(PrometheusEndpoint.<BridgeMessage>startOnWorkers(
           options.getPrometheusPort()))).setCoder(AvroCoder.of(BridgeMessage.class));
@@ -131,7 +131,7 @@ public final class IngestPipeline {
   }
 
   static PCollection<BridgeMessage> read(Pipeline pipeline, BridgeOptions options, Settings settings,
-                                         StageMeters meters) {
+                                         StageMeters meters, List<PCollection<DeadLetter>> deadLetters) {
     if (settings.source == Settings.Source.PULSAR) {
       AstraStreamingIO.Read read = AstraStreamingIO.read().withConnection(settings.pulsar)
           .withSubscription(options.getPulsarSubscription())
@@ -144,20 +144,22 @@ public final class IngestPipeline {
       if (settings.startTimestamp != null) {
         read = read.withStartTimestamp(settings.startTimestamp);
       }
-      return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages(meters));
+      return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages(meters,
+          settings.registeredSchema));
     }
     PubsubIO.Read<org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage> read = PubsubIO.readMessagesWithAttributesAndMessageId()
         .fromSubscription(options.getPubsubSubscription());
     if (options.getPubsubIdAttribute() != null) {
       read = read.withIdAttribute(options.getPubsubIdAttribute());
     }
-    if (options.getPubsubTimestampAttribute() != null) {
-      read = read.withTimestampAttribute(options.getPubsubTimestampAttribute());
-    }
-    return pipeline.apply("Read from Pub/Sub", read)
+    // not read.withTimestampAttribute(...): PubsubIO fails the source on a message without a valid attribute;
+    // the envelope step reads it and dead-letters such a message instead
+    PCollectionTuple envelopes = pipeline.apply("Read from Pub/Sub", read)
         .apply("Envelope", ParDo.of(new PubsubToEnvelope(options.getPubsubSubscription(),
-            options.getPubsubTimestampAttribute() != null, meters)))
-        .setCoder(AvroCoder.of(BridgeMessage.class));
+            options.getPubsubTimestampAttribute(), meters))
+            .withOutputTags(PubsubToEnvelope.ENVELOPES, TupleTagList.of(PubsubToEnvelope.BAD_TIMESTAMPS)));
+    deadLetters.add(envelopes.get(PubsubToEnvelope.BAD_TIMESTAMPS).setCoder(AvroCoder.of(DeadLetter.class)));
+    return envelopes.get(PubsubToEnvelope.ENVELOPES).setCoder(AvroCoder.of(BridgeMessage.class));
   }
 
   private IngestPipeline() {}

@@ -11,7 +11,6 @@ import dev.astrabridge.bridge.pulsar.PulsarMessage;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -79,15 +78,7 @@ final class Relay {
 
     /** RFC 3339 or epoch milliseconds; anything else: none (the attribute still travels as a property). */
     static java.time.Instant eventTime(String value) {
-      if (value == null || value.isBlank()) {
-        return null;
-      }
-      try {
-        return value.chars().allMatch(Character::isDigit) ? java.time.Instant.ofEpochMilli(Long.parseLong(value))
-            : java.time.OffsetDateTime.parse(value).toInstant();
-      } catch (DateTimeParseException | NumberFormatException e) {
-        return null;
-      }
+      return PubsubToEnvelope.parseTime(value);
     }
   }
 

@@ -25,6 +25,7 @@ import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.SubscriptionName;
 import com.google.pubsub.v1.TopicName;
 import dev.astrabridge.bridge.BridgeMain;
+import dev.astrabridge.bridge.PubsubTestClient;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.localstack.LocalStackExtension;
@@ -132,6 +133,55 @@ class IngestFromPubsubIT {
         job.cancel();
       }
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * --pubsubTimestampAttribute: the event time of each message comes from the attribute (RFC 3339 or epoch millis;
+   * the row's write time shows it); a message whose attribute is missing or unparseable is dead-lettered with the
+   * reason while the others flow (PubsubIO's own timestamp attribute would fail the source on it, forever).
+   */
+  @Test
+  void eventTimesComeFromTheTimestampAttributeAndBadOnesAreDeadLettered(LocalStack stack) throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    try (PubsubTestClient pubsub = new PubsubTestClient(stack); CqlSession session = IngestTestSupport.session(stack)) {
+      String topic = pubsub.createTopic("ts-it-" + suffix);
+      pubsub.addSubscription(topic, "ts-it-sub-" + suffix, 60, false);
+      String subscription = pubsub.subscription("ts-it-sub-" + suffix);
+      PipelineResult job = BridgeMain.run(options(stack, subscription, "--pubsubTimestampAttribute=ts",
+          "--deadLetter=cassandra:" + stack.keyspace() + ".dead_letter"));
+      try {
+        Instant base = Instant.now().minusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        List<UUID> ids = new ArrayList<>();
+        List<PubsubMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          UUID id = UUID.randomUUID();
+          ids.add(id);
+          Instant eventTime = base.plusMillis(i);
+          messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFrom(bytes(order(id, 1, OrderStatus.PAID,
+              Instant.now())))).putAttributes("ts", i % 2 == 0 ? eventTime.toString()
+                  : Long.toString(eventTime.toEpochMilli())).build());
+        }
+        messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("no ts")).build());
+        messages.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("bad ts")).putAttributes("ts",
+            "yesterday").build());
+        pubsub.publishAll(topic, messages);
+
+        await("10 rows", 90, () -> IngestTestSupport.rows(session, ids).size() == 10);
+        await("2 dead letters", 60, () -> IngestTestSupport.deadLetters(session, "pubsub:" + subscription).size() == 2);
+        for (int i = 0; i < 10; i++) {
+          long writeTime = session.execute("SELECT WRITETIME(status) FROM orders WHERE order_id = ?", ids.get(i)).one()
+              .getLong(0);
+          assertThat(writeTime).as("write time = the attribute's event time").isEqualTo(base.plusMillis(i)
+              .toEpochMilli() * 1000);
+        }
+        assertThat(IngestTestSupport.deadLetters(session, "pubsub:" + subscription))
+            .extracting(r -> r.getString("error")).containsExactlyInAnyOrder(
+                "the timestamp attribute ts is missing",
+                "the timestamp attribute ts='yesterday' is neither RFC 3339 nor epoch milliseconds");
+      } finally {
+        job.cancel();
+      }
     }
   }
 
