@@ -29,6 +29,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
@@ -38,7 +39,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Steps (stable names: Dataflow's update compatibility depends on them)
  *   1. "Read from Astra Streaming" | "Read from Pub/Sub"  → envelopes (payload untouched, ids, event time)
  *   2. "Dead-letter late events"   events behind the watermark by more than their window + allowed lateness
- *   3. "Deduplicate"               first message per id in the dedup scope; the others counted, dropped
+ *   3. "Deduplicate"               first message per id in the dedup scope (ids kept per shard of the id space);
+ *                                  the others counted, dropped
  *   4. "Write to Astra DB"         decode → map → idempotent write (write-time = event time)
  *   5. "Rollups"                   optional per-window aggregates, overwritten per pane
  *   6. "Dead letters"              decode/map/write failures and late events → --deadLetter
@@ -83,6 +85,10 @@ public final class IngestPipeline {
       messages = scoped
           .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat, meters)))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
+          .apply("Dedup shard", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+                  TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(BridgeMessage.class))))
+              .via((KV<String, BridgeMessage> kv) -> KV.of(DedupFn.shardOf(kv.getKey()), kv)))
+          .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class))))
           .apply("Deduplicate", ParDo.of(new DedupFn(settings.dedupDuration, meters)))
           .setCoder(AvroCoder.of(BridgeMessage.class))
           .apply("Rows as they arrive", Window.into(new GlobalWindows()));

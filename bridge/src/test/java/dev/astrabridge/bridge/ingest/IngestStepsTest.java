@@ -59,20 +59,33 @@ public class IngestStepsTest {
   /** Static: an anonymous tag created in a test method would capture the (non-serializable) test instance. */
   static final TupleTag<DeadLetter> LATE = new TupleTag<DeadLetter>("late") {};
 
+  static TimestampedValue<KV<Integer, KV<String, BridgeMessage>>> keyed(String id, String messageId, Instant at) {
+    return TimestampedValue.of(KV.of(DedupFn.shardOf(id), KV.of(id, message(messageId))), at);
+  }
+
   @Test
-  public void duplicatesOfAnIdArePassedOnce() {
-    TestStream<KV<String, BridgeMessage>> stream = TestStream.create(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
-        .addElements(TimestampedValue.of(KV.of("a", message("a1")), T0), TimestampedValue.of(KV.of("a", message("a2")), T0),
-            TimestampedValue.of(KV.of("b", message("b1")), T0))
+  public void duplicatesOfAnIdArePassedOnceAndForgottenAfterTheDedupDuration() {
+    TestStream<KV<Integer, KV<String, BridgeMessage>>> stream = TestStream.create(KvCoder.of(VarIntCoder.of(),
+            KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class))))
+        .addElements(keyed("a", "a1", T0), keyed("a", "a2", T0), keyed("b", "b1", T0))
         .advanceWatermarkTo(T0.plus(Duration.standardSeconds(30)))
-        .addElements(TimestampedValue.of(KV.of("a", message("a3")), T0.plus(Duration.standardSeconds(31))))
+        .addElements(keyed("a", "a3", T0.plus(Duration.standardSeconds(31))))
+        // 10 minutes of dedup: sweeps every 2.5 min; ids are forgotten after 10 to 12.5 min
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .addElements(keyed("a", "a4", T0.plus(Duration.standardSeconds(40)))) // 9 min: still remembered
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .advanceProcessingTime(Duration.standardMinutes(3))
+        .addElements(keyed("a", "a5", T0.plus(Duration.standardSeconds(50)))) // 18 min: forgotten, passes again
         .advanceWatermarkToInfinity();
     PCollection<String> ids = pipeline.apply(stream).apply(ParDo.of(new DedupFn(Duration.standardMinutes(10), METERS)))
         .apply(MapElements.into(TypeDescriptors.strings()).via(BridgeMessage::getMessageId));
-    PAssert.that(ids).containsInAnyOrder("a1", "b1");
+    PAssert.that(ids).containsInAnyOrder("a1", "b1", "a5");
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    assertThat(counter(result, "duplicates")).isEqualTo(2);
+    assertThat(counter(result, "duplicates")).isEqualTo(3);
   }
 
   @Test
