@@ -7,17 +7,8 @@ import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.data.UdtValue;
 import com.datastax.oss.driver.api.core.type.UserDefinedType;
-import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.FixedTransportChannelProvider;
-import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.api.gax.batching.FlowControlSettings;
-import com.google.cloud.pubsub.v1.MessageReceiver;
 import com.google.cloud.pubsub.v1.Subscriber;
-import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
-import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.protobuf.ByteString;
-import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.bridge.BridgeMain;
 import dev.astrabridge.bridge.PubsubTestClient;
@@ -187,22 +178,10 @@ public final class IngestBenchmark {
   }
 
   static void preloadPubsub(LocalStack stack, String topic, String run, long n) throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
-    TransportChannelProvider channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
-    try (GrpcPublisherStub stub = GrpcPublisherStub.create(PublisherStubSettings.newBuilder()
-        .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
-      for (long block = 0; block < n; block += 1000) {
-        PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topic);
-        for (long i = block; i < Math.min(n, block + 1000); i++) {
-          request.addMessages(PubsubMessage.newBuilder().setData(ByteString.copyFrom(event(run, i, null))));
-        }
-        stub.publishCallable().call(request.build());
-      }
-    } finally {
-      channel.shutdownNow();
-    }
-    System.out.printf("  preloaded %,d events into %s%n", n, topic);
+    BenchPubsub.preload(stack, topic, n, i -> PubsubMessage.newBuilder().setData(ByteString.copyFrom(event(run, i, null)))
+        .build());
   }
+
 
   /** The raw writer both raw loops share: decode, bind, same-device rows batched, 128 writes in flight. */
   static final class RawWriter implements AutoCloseable {
@@ -292,20 +271,14 @@ public final class IngestBenchmark {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
     try (RawWriter writer = new RawWriter(stack)) {
       long start = System.nanoTime();
-      Subscriber subscriber = Subscriber.newBuilder(subscription, (MessageReceiver) (message, reply) -> {
-            try {
-              writer.write(List.of(writer.bind(message.getData().toByteArray())), reply::ack);
-            } catch (Exception e) {
-              writer.failure.compareAndSet(null, e);
-              reply.nack();
-            }
-          })
-          .setChannelProvider(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
-          .setCredentialsProvider(NoCredentialsProvider.create())
-          .setFlowControlSettings(FlowControlSettings.newBuilder().setMaxOutstandingElementCount(10_000L).build())
-          .setParallelPullCount(2)
-          .build();
-      subscriber.startAsync().awaitRunning();
+      Subscriber subscriber = BenchPubsub.subscribe(channel, subscription, (message, reply) -> {
+        try {
+          writer.write(List.of(writer.bind(message.getData().toByteArray())), reply::ack);
+        } catch (Exception e) {
+          writer.failure.compareAndSet(null, e);
+          reply.nack();
+        }
+      });
       try {
         return MirrorBenchmark.awaitCount("raw Pub/Sub → Astra DB", writer.written::get, n, start, writer.first,
             writer.failure);

@@ -4,19 +4,13 @@ import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.BatchingSettings;
-import com.google.api.gax.batching.FlowControlSettings;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
-import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.cloud.pubsub.v1.MessageReceiver;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.cloud.pubsub.v1.Subscriber;
-import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
-import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
-import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.bridge.BridgeMain;
 import dev.astrabridge.bridge.PubsubTestClient;
@@ -136,23 +130,10 @@ public final class MirrorBenchmark {
 
   /** n messages into the Pub/Sub topic, 1,000 per Publish call. */
   static void preloadPubsub(LocalStack stack, String topic, long n) throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(stack.pubsubEmulatorHost()).usePlaintext().build();
-    TransportChannelProvider channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
-    try (GrpcPublisherStub stub = GrpcPublisherStub.create(PublisherStubSettings.newBuilder()
-        .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
-      for (long block = 0; block < n; block += 1000) {
-        PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topic);
-        for (long i = block; i < Math.min(n, block + 1000); i++) {
-          request.addMessages(PubsubMessage.newBuilder().setData(ByteString.copyFrom(PulsarBenchmark.payload(i)))
-              .putAllAttributes(properties(i)));
-        }
-        stub.publishCallable().call(request.build());
-      }
-    } finally {
-      channel.shutdownNow();
-    }
-    System.out.printf("  preloaded %,d messages into %s%n", n, topic);
+    BenchPubsub.preload(stack, topic, n, i -> PubsubMessage.newBuilder()
+        .setData(ByteString.copyFrom(PulsarBenchmark.payload(i))).putAllAttributes(properties(i)).build());
   }
+
 
   /** The raw Pulsar → Pub/Sub relay: receive, publish with the mirror's headers, ack once Pub/Sub acknowledged. */
   static double rawPulsarToPubsub(LocalStack stack, PulsarClient client, String source, String target, long n)
@@ -218,7 +199,7 @@ public final class MirrorBenchmark {
     try (Producer<byte[]> producer = client.newProducer().topic(target).enableBatching(true)
         .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS).maxPendingMessages(10_000).blockIfQueueFull(true).create()) {
       long start = System.nanoTime();
-      Subscriber subscriber = Subscriber.newBuilder(subscription, (MessageReceiver) (message, reply) -> {
+      Subscriber subscriber = BenchPubsub.subscribe(channel, subscription, (message, reply) -> {
             Map<String, String> properties = new HashMap<>(message.getAttributesMap());
             properties.put(MirrorHeaders.ORIGIN_ID, message.getMessageId());
             properties.put(MirrorHeaders.ORIGIN, "pubsub:" + subscription);
@@ -234,13 +215,7 @@ public final class MirrorBenchmark {
                   first.compareAndSet(0, System.nanoTime());
                   acked.incrementAndGet();
                 });
-          })
-          .setChannelProvider(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
-          .setCredentialsProvider(NoCredentialsProvider.create())
-          .setFlowControlSettings(FlowControlSettings.newBuilder().setMaxOutstandingElementCount(10_000L).build())
-          .setParallelPullCount(2)
-          .build();
-      subscriber.startAsync().awaitRunning();
+          });
       try {
         return awaitCount("raw Pub/Sub→Pulsar", acked::get, n, start, first, failure);
       } finally {
