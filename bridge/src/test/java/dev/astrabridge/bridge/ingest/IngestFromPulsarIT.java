@@ -188,7 +188,7 @@ class IngestFromPulsarIT {
         producer.flush();
         if (copy == 0) {
           await("300 rows", 90, () -> IngestTestSupport.rows(session, ids).size() == 300);
-          Thread.sleep(12_000);
+          Thread.sleep(1000L * Integer.getInteger("dedup.gapSeconds", 12));
         }
       }
       await("300 duplicates counted", 60, () -> scrape("ingest_duplicates_total", source) == 300);
