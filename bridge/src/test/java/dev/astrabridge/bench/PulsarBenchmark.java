@@ -28,7 +28,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.pulsar.client.api.AuthenticationFactory;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
@@ -89,8 +88,7 @@ public final class PulsarBenchmark {
   }
 
   static PulsarClient client(LocalStack stack) throws Exception {
-    return PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls()).tlsTrustCertsFilePath(stack.caCert().toString())
-        .enableTlsHostnameVerification(true).authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
+    return dev.astrabridge.bridge.pulsar.PulsarTestSupport.client(stack);
   }
 
   static byte[] payload(long i) {

@@ -2,7 +2,6 @@ package dev.astrabridge.bridge.ingest;
 
 import dev.astrabridge.astradb.AstraDbIO;
 import dev.astrabridge.bridge.deadletter.DeadLetterSink;
-import dev.astrabridge.bridge.metrics.PrometheusEndpoint;
 import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.bridge.options.BridgeOptions;
 import dev.astrabridge.bridge.options.Settings;
@@ -55,11 +54,8 @@ public final class IngestPipeline {
     StageMeters meters = meters(options, settings);
 
     // 1. Read
+    // (--prometheusPort: the envelope step's meters start each worker's endpoint before their first update)
     PCollection<BridgeMessage> messages = read(pipeline, options, settings, meters, deadLetters);
-    if (options.getPrometheusPort() != null && options.getPrometheusPort() > 0) {
-      messages = messages.apply("Expose metrics", ParDo.of(PrometheusEndpoint.<BridgeMessage>startOnWorkers(
-          options.getPrometheusPort()))).setCoder(AvroCoder.of(BridgeMessage.class));
-    }
 
     // 2. Late events (only windowed jobs have a notion of late)
     if (settings.windowType != Settings.WindowType.NONE) {

@@ -8,13 +8,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Prometheus scrape endpoint (GET /metrics) over Micrometer's global registry — what AstraDbIO and the ingest
- * steps record into — started once per worker JVM. Not for Dataflow, which has its own monitoring.
+ * A Prometheus scrape endpoint (GET /metrics) over Micrometer's global registry — what AstraDbIO and the bridge's
+ * steps record into — started once per worker JVM by the first {@link StageMeters} meter updated there with a port.
+ * Not for Dataflow, which has its own monitoring.
  */
 public final class PrometheusEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -52,21 +52,6 @@ public final class PrometheusEndpoint {
   /** The port this JVM's endpoint listens on, or -1 when it is not running. */
   public static synchronized int port() {
     return server == null ? -1 : server.getAddress().getPort();
-  }
-
-  /** A pass-through step whose setup starts the endpoint on each worker. */
-  public static <T> DoFn<T, T> startOnWorkers(int port) {
-    return new DoFn<T, T>() {
-      @Setup
-      public void setup() {
-        ensureStarted(port);
-      }
-
-      @ProcessElement
-      public void process(@Element T element, OutputReceiver<T> out) {
-        out.output(element);
-      }
-    };
   }
 
   private PrometheusEndpoint() {}

@@ -11,6 +11,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import dev.astrabridge.bridge.BridgeMain;
 import dev.astrabridge.bridge.metrics.Scrape;
 import dev.astrabridge.bridge.options.BridgeOptions;
+import dev.astrabridge.bridge.pulsar.PulsarTestSupport;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.localstack.LocalStackExtension;
 import dev.astrabridge.schemas.events.OrderEvent;
@@ -21,11 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.pulsar.client.api.AuthenticationFactory;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.junit.jupiter.api.Test;
@@ -75,9 +74,7 @@ class IngestFromPulsarIT {
     double writtenBefore = Scrape.value("astradb_rows_written_total", table);
     double latencyCountBefore = Scrape.value("astradb_event_to_write_seconds_count", table);
     PipelineResult job = BridgeMain.run(options(stack, topic, "--prometheusPort=" + Scrape.freePort()));
-    try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
-             .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
-             .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
+    try (PulsarClient client = PulsarTestSupport.client(stack);
          Producer<byte[]> producer = client.newProducer().topic(topic).create();
          CqlSession session = IngestTestSupport.session(stack)) {
       Thread.sleep(3000); // the subscription exists once the readers started
@@ -169,9 +166,7 @@ class IngestFromPulsarIT {
     options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setCheckpointingInterval(1000L);
     options.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setAttachedMode(false);
     PipelineResult job = BridgeMain.run(options);
-    try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
-             .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
-             .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
+    try (PulsarClient client = PulsarTestSupport.client(stack);
          Producer<byte[]> producer = client.newProducer().topic(topic).create();
          CqlSession session = IngestTestSupport.session(stack)) {
       Instant now = Instant.now();
@@ -216,9 +211,7 @@ class IngestFromPulsarIT {
     uploadSchema(stack, schemaPath, v1);
     Instant now = Instant.now();
     List<UUID> ids = new ArrayList<>();
-    try (PulsarClient client = PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls())
-        .tlsTrustCertsFilePath(stack.caCert().toString()).enableTlsHostnameVerification(true)
-        .authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build()) {
+    try (PulsarClient client = PulsarTestSupport.client(stack)) {
       try (Producer<byte[]> producer = client.newProducer(org.apache.pulsar.client.api.Schema.AUTO_PRODUCE_BYTES())
           .topic(topic).create()) {
         for (int i = 0; i < 20; i++) {

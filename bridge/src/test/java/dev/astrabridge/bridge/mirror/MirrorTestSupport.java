@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.pulsar.client.api.AuthenticationFactory;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -48,8 +47,7 @@ final class MirrorTestSupport {
   }
 
   static PulsarClient client(LocalStack stack) throws PulsarClientException {
-    return PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls()).tlsTrustCertsFilePath(stack.caCert().toString())
-        .enableTlsHostnameVerification(true).authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
+    return dev.astrabridge.bridge.pulsar.PulsarTestSupport.client(stack);
   }
 
   /**

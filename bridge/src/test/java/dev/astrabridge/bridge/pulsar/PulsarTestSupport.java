@@ -21,7 +21,7 @@ import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
 
 /** Shared by the Pulsar IO tests: connections, admin calls with the admin token, collectors, pipelines. */
-final class PulsarTestSupport {
+public final class PulsarTestSupport {
   static final Map<String, List<Object>> COLLECTED = new ConcurrentHashMap<>();
 
   static PulsarConnection connection(LocalStack stack) {
@@ -31,7 +31,8 @@ final class PulsarTestSupport {
         .withAdminUrl(stack.pulsarAdminUrl());
   }
 
-  static PulsarClient client(LocalStack stack) throws PulsarClientException {
+  /** A client of the local stack's broker: pulsar+ssl, hostname verification, the client token. */
+  public static PulsarClient client(LocalStack stack) throws PulsarClientException {
     return PulsarClient.builder().serviceUrl(stack.pulsarServiceUrlTls()).tlsTrustCertsFilePath(stack.caCert().toString())
         .enableTlsHostnameVerification(true).authentication(AuthenticationFactory.token(stack::pulsarClientToken)).build();
   }
