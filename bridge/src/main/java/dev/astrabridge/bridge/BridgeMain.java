@@ -65,6 +65,11 @@ public final class BridgeMain {
             DEFAULT_FLINK_CHECKPOINT_MS);
         flink.setCheckpointingInterval(DEFAULT_FLINK_CHECKPOINT_MS);
       }
+      if (!Boolean.TRUE.equals(options.getFlinkBeamMetrics())) {
+        // the Flink runner refreshes a source's Beam metrics after every read (ReaderInvocationUtil): a fifth of the
+        // mirror's task-thread CPU (JFR). Our meters record to Micrometer too (--prometheusPort), so nothing is lost.
+        flink.setDisableMetrics(true);
+      }
       EmbeddedFlink.checkpointToFiles(flink);
       EmbeddedFlink.restoreFromSavepoint(flink);
     }

@@ -49,7 +49,8 @@ import org.apache.pulsar.client.api.SubscriptionType;
  * Pulsar → Pub/Sub and Pub/Sub → Pulsar from a backlog. In one run, per direction: a raw client relay (consumer →
  * publisher, the source message acknowledged only after the target acknowledged the publish, the same headers added)
  * and the mirror job (--mode=mirror on the embedded Flink runner, parallelism 2, checkpoints every 2 s, the
- * defaults: effectively-once into Pulsar). Prints msg/s and the mirror's ratio to the raw relay.
+ * defaults: effectively-once into Pulsar). Prints msg/s and the mirror's ratio to the raw relay, per round
+ * (-Drounds=N, default 3: a fresh backlog, the raw relay, then the mirror) and the median ratio over the rounds.
  *
  * <p>Rates are measured from the first message the target acknowledged to the last (the mirror job's start-up of a
  * few seconds is printed separately). The mirror counts through its own {@code mirror.published} meter (a message
@@ -62,49 +63,92 @@ public final class MirrorBenchmark {
 
   public static void main(String[] args) throws Exception {
     long n = Long.getLong("messages", 200_000L);
+    int rounds = Integer.getInteger("rounds", 3);
     LocalStack stack = LocalStack.get();
     Metrics.addRegistry(new SimpleMeterRegistry()); // the mirror's meters record into the global registry
-    String run = UUID.randomUUID().toString().substring(0, 6);
-    Map<String, Double> toPubsub = new LinkedHashMap<>();
-    Map<String, Double> toPulsar = new LinkedHashMap<>();
+    List<Map<String, Double>> toPubsub = new ArrayList<>();
+    List<Map<String, Double>> toPulsar = new ArrayList<>();
+    String direction = System.getProperty("direction", "both"); // or pulsar-to-pubsub, pubsub-to-pulsar
     try (PubsubTestClient pubsub = new PubsubTestClient(stack);
          PulsarClient pulsar = PulsarBenchmark.client(stack)) {
-      String direction = System.getProperty("direction", "both"); // or pulsar-to-pubsub, pubsub-to-pulsar
-      // Pulsar → Pub/Sub: one source topic read by two subscriptions (raw, mirror), two target topics
-      if (!direction.equals("pubsub-to-pulsar")) {
-      String source = PulsarBenchmark.topic(stack, "mirror-src-" + run);
-      String rawTarget = pubsub.createTopic("bench-raw-" + run);
-      String mirrorTarget = pubsub.createTopic("bench-mirror-" + run);
-      preloadPulsar(pulsar, source, n, "raw", "bench-mirror");
-      toPubsub.put("raw relay: Pulsar consumer → Pub/Sub publisher, ack after publish", rawPulsarToPubsub(stack,
-          pulsar, source, rawTarget, n));
-      toPubsub.put("mirror on the Flink runner (checkpoints 2 s)", mirror(stack, source + "->" + mirrorTarget, n,
-          "--pulsarSubscription=bench-mirror"));
-      }
-      if (!direction.equals("pulsar-to-pubsub")) {
-
-      // Pub/Sub → Pulsar: one source topic with two subscriptions, two target topics (deduplication on)
-      String sourceTopic = pubsub.createTopic("bench-src-" + run, 600);
-      pubsub.addSubscription(sourceTopic, "bench-src-raw-" + run, 600, false);
-      pubsub.addSubscription(sourceTopic, "bench-src-mirror-" + run, 600, false);
-      preloadPubsub(stack, sourceTopic, n);
-      String rawPulsar = PulsarBenchmark.topic(stack, "mirror-raw-" + run);
-      String mirrorPulsar = PulsarBenchmark.topic(stack, "mirror-dst-" + run);
-      toPulsar.put("raw relay: Pub/Sub subscriber → Pulsar producer, ack after send", rawPubsubToPulsar(stack, pulsar,
-          pubsub.subscription("bench-src-raw-" + run), rawPulsar, n));
-      toPulsar.put("mirror on the Flink runner (checkpoints 2 s, effectively-once)", mirror(stack,
-          pubsub.subscription("bench-src-mirror-" + run) + "->" + mirrorPulsar, n, "--pulsarSubscription=unused"));
+      for (int round = 1; round <= rounds; round++) {
+        System.out.printf("round %d of %d%n", round, rounds);
+        String run = UUID.randomUUID().toString().substring(0, 6);
+        if (!direction.equals("pubsub-to-pulsar")) {
+          toPubsub.add(pulsarToPubsub(stack, pulsar, pubsub, run, n));
+        }
+        if (!direction.equals("pulsar-to-pubsub")) {
+          toPulsar.add(pubsubToPulsar(stack, pulsar, pubsub, run, n));
+        }
       }
     }
-    System.out.printf("%nMirror benchmark: %,d messages of %d bytes + 3 properties each way, pulsar+ssl + token,"
-        + " Pub/Sub emulator%n", n, PAYLOAD);
+    System.out.printf("%nMirror benchmark: %,d messages of %d bytes + 3 properties each way, %d round(s), pulsar+ssl"
+        + " + token, Pub/Sub emulator%n", n, PAYLOAD, rounds);
     if (!toPubsub.isEmpty()) {
-      PulsarBenchmark.print("Pulsar → Pub/Sub", toPubsub);
+      printRounds("Pulsar → Pub/Sub", toPubsub);
     }
     if (!toPulsar.isEmpty()) {
-      PulsarBenchmark.print("Pub/Sub → Pulsar", toPulsar);
+      printRounds("Pub/Sub → Pulsar", toPulsar);
     }
     System.exit(0);
+  }
+
+  /** One round: one source topic read by two subscriptions (raw, mirror), two target topics. */
+  static Map<String, Double> pulsarToPubsub(LocalStack stack, PulsarClient pulsar, PubsubTestClient pubsub, String run,
+                                            long n) throws Exception {
+    Map<String, Double> rates = new LinkedHashMap<>();
+    String source = PulsarBenchmark.topic(stack, "mirror-src-" + run);
+    String rawTarget = pubsub.createTopic("bench-raw-" + run);
+    String mirrorTarget = pubsub.createTopic("bench-mirror-" + run);
+    preloadPulsar(pulsar, source, n, "raw", "bench-mirror");
+    rates.put(RAW_TO_PUBSUB, rawPulsarToPubsub(stack, pulsar, source, rawTarget, n));
+    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s)", mirror(stack,
+        source + "->" + mirrorTarget, n, "--pulsarSubscription=bench-mirror"));
+    return rates;
+  }
+
+  /** One round: one source topic with two subscriptions, two target topics (deduplication on). */
+  static Map<String, Double> pubsubToPulsar(LocalStack stack, PulsarClient pulsar, PubsubTestClient pubsub, String run,
+                                            long n) throws Exception {
+    Map<String, Double> rates = new LinkedHashMap<>();
+    String sourceTopic = pubsub.createTopic("bench-src-" + run, 600);
+    pubsub.addSubscription(sourceTopic, "bench-src-raw-" + run, 600, false);
+    pubsub.addSubscription(sourceTopic, "bench-src-mirror-" + run, 600, false);
+    preloadPubsub(stack, sourceTopic, n);
+    String rawPulsar = PulsarBenchmark.topic(stack, "mirror-raw-" + run);
+    String mirrorPulsar = PulsarBenchmark.topic(stack, "mirror-dst-" + run);
+    rates.put(RAW_TO_PULSAR, rawPubsubToPulsar(stack, pulsar, pubsub.subscription("bench-src-raw-" + run), rawPulsar,
+        n));
+    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s, effectively-once)", mirror(stack,
+        pubsub.subscription("bench-src-mirror-" + run) + "->" + mirrorPulsar, n, "--pulsarSubscription=unused"));
+    return rates;
+  }
+
+  static final String RAW_TO_PUBSUB = "raw relay: Pulsar consumer → Pub/Sub publisher, ack after publish";
+  static final String RAW_TO_PULSAR = "raw relay: Pub/Sub subscriber → Pulsar producer, ack after send";
+
+  static String checkpointSeconds() {
+    return String.valueOf(Long.getLong("mirror.checkpointMs", 2000) / 1000.0).replaceAll("\\.0$", "");
+  }
+
+  /**
+   * Each round's rates and ratio, then the median ratio: the raw relay and the mirror of one round run back to back
+   * on the same backlog size, so a round's ratio compares like with like even when the shared machine's speed drifts
+   * between rounds.
+   */
+  static void printRounds(String what, List<Map<String, Double>> rounds) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < rounds.size(); i++) {
+      PulsarBenchmark.print(what + (rounds.size() > 1 ? " — round " + (i + 1) : ""), rounds.get(i));
+      List<Double> rates = new ArrayList<>(rounds.get(i).values());
+      ratios.add(rates.get(1) / rates.get(0));
+    }
+    List<Double> sorted = new ArrayList<>(ratios);
+    sorted.sort(null);
+    double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+    System.out.printf("%s: mirror/raw per round %s → median %.0f%%%n", what, ratios.stream()
+        .map(r -> String.format("%.0f%%", 100 * r)).collect(java.util.stream.Collectors.joining(", ")), 100 * median);
   }
 
   static Map<String, String> properties(long i) {

@@ -75,6 +75,26 @@ class BridgeMainFlinkTest {
   }
 
   @Test
+  void streamingJobsReportBeamMetricsToFlinkOnlyWhenAskedAndBatchJobsAlways() {
+    BridgeOptions streaming = options(MIRROR);
+    BridgeMain.build(streaming);
+    assertThat(streaming.as(FlinkPipelineOptions.class).getDisableMetrics()).isTrue();
+
+    String[] asked = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 1);
+    asked[MIRROR.length] = "--flinkBeamMetrics=true";
+    BridgeOptions withMetrics = options(asked);
+    BridgeMain.build(withMetrics);
+    assertThat(withMetrics.as(FlinkPipelineOptions.class).getDisableMetrics()).isFalse();
+
+    // the batch progress line and summary read Beam metrics
+    BridgeOptions load = options("--runner=FlinkRunner", "--mode=load", "--loadFrom=/data/in/*.jsonl",
+        "--keyspace=ks", "--table=t", "--deadLetter=log", "--cassandraContactPoints=127.0.0.1:9042",
+        "--cassandraLocalDc=dc1");
+    BridgeMain.build(load);
+    assertThat(load.as(FlinkPipelineOptions.class).getDisableMetrics()).isFalse();
+  }
+
+  @Test
   void anEmbeddedStreamingJobCheckpointsToFilesUnlessABackendIsGiven() {
     // Flink's default keeps checkpoints in JobManager memory, 5 MiB per operator: one big message stalled a job
     BridgeOptions options = options(MIRROR);

@@ -1,5 +1,6 @@
 package dev.astrabridge.bridge.pubsub;
 
+import com.google.common.base.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -15,24 +16,33 @@ public final class PubsubLimits {
   /** Data plus attributes of one message (and of one publish request). */
   public static final int MAX_MESSAGE_BYTES = 10_000_000;
 
-  /** Why the message cannot be published, or null when it can. */
+  /**
+   * Why the message cannot be published, or null when it can. Runs twice for every relayed message, so sizes are
+   * counted only when they could matter: a string of n chars has at most 3n UTF-8 bytes.
+   */
   public static String violation(int dataBytes, Map<String, String> attributes, String orderingKey) {
     if (attributes.size() > MAX_ATTRIBUTES) {
       return attributes.size() + " attributes, Pub/Sub accepts at most " + MAX_ATTRIBUTES;
     }
-    long size = dataBytes;
+    long bound = dataBytes;
     for (Map.Entry<String, String> e : attributes.entrySet()) {
       String problem = attributeViolation(e.getKey(), e.getValue());
       if (problem != null) {
         return problem;
       }
-      size += utf8(e.getKey()) + utf8(e.getValue());
+      bound += 3L * (e.getKey().length() + e.getValue().length());
     }
-    if (orderingKey != null && utf8(orderingKey) > MAX_ORDERING_KEY_BYTES) {
+    if (orderingKey != null && exceeds(orderingKey, MAX_ORDERING_KEY_BYTES)) {
       return "ordering key of " + utf8(orderingKey) + " bytes, Pub/Sub accepts at most " + MAX_ORDERING_KEY_BYTES;
     }
-    if (size > MAX_MESSAGE_BYTES) {
-      return "message of " + size + " bytes (data + attributes), Pub/Sub accepts at most " + MAX_MESSAGE_BYTES;
+    if (bound > MAX_MESSAGE_BYTES) {
+      long size = dataBytes;
+      for (Map.Entry<String, String> e : attributes.entrySet()) {
+        size += utf8(e.getKey()) + utf8(e.getValue());
+      }
+      if (size > MAX_MESSAGE_BYTES) {
+        return "message of " + size + " bytes (data + attributes), Pub/Sub accepts at most " + MAX_MESSAGE_BYTES;
+      }
     }
     return null;
   }
@@ -42,19 +52,29 @@ public final class PubsubLimits {
     if (key.isEmpty() || key.startsWith("goog")) {
       return "attribute key '" + abbreviate(key) + "' is empty or starts with 'goog' (reserved by Pub/Sub)";
     }
-    if (utf8(key) > MAX_ATTRIBUTE_KEY_BYTES) {
+    if (exceeds(key, MAX_ATTRIBUTE_KEY_BYTES)) {
       return "attribute key '" + abbreviate(key) + "' has " + utf8(key) + " bytes, Pub/Sub accepts at most "
           + MAX_ATTRIBUTE_KEY_BYTES;
     }
-    if (utf8(value) > MAX_ATTRIBUTE_VALUE_BYTES) {
+    if (exceeds(value, MAX_ATTRIBUTE_VALUE_BYTES)) {
       return "attribute '" + abbreviate(key) + "' has a value of " + utf8(value) + " bytes, Pub/Sub accepts at most "
           + MAX_ATTRIBUTE_VALUE_BYTES;
     }
     return null;
   }
 
+  /** Whether s takes more than max UTF-8 bytes (counted only when its length allows it). */
+  private static boolean exceeds(String s, int max) {
+    return 3L * s.length() > max && utf8(s) > max;
+  }
+
+  /** The UTF-8 size without encoding the string (this runs for every attribute of every relayed message). */
   static int utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
+    try {
+      return Utf8.encodedLength(s);
+    } catch (IllegalArgumentException unpairedSurrogate) {
+      return s.getBytes(StandardCharsets.UTF_8).length; // as protobuf will send it: the lone surrogate becomes '?'
+    }
   }
 
   private static String abbreviate(String key) {

@@ -120,7 +120,10 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
                       MultiOutputReceiver out) {
     String topic;
     try {
-      topic = PubsubWrite.checkTopic(topicFn.apply(message));
+      topic = topicFn.apply(message);
+      if (!publishers.containsKey(topic)) { // checked once per topic, not per message
+        PubsubWrite.checkTopic(topic);
+      }
     } catch (RuntimeException e) {
       out.get(deadLetterTag).output(DeadLetters.builder(message, DeadLetters.RELAY, "no Pub/Sub topic for this message: "
           + DeadLetters.describe(e)).setTarget(spec.topic()).build());

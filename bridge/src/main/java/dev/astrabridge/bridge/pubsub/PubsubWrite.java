@@ -5,6 +5,7 @@ import dev.astrabridge.bridge.metrics.StageMeters;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -52,8 +53,10 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
         .setMeters(StageMeters.of("pubsub", "pubsub"));
   }
 
+  private static final Pattern TOPIC = Pattern.compile("projects/[^/]+/topics/[^/]+");
+
   static String checkTopic(String topic) {
-    if (topic == null || !topic.matches("projects/[^/]+/topics/[^/]+")) {
+    if (topic == null || !TOPIC.matcher(topic).matches()) {
       throw new IllegalArgumentException("Pub/Sub topic '" + topic + "': expected projects/PROJECT/topics/NAME");
     }
     return topic;

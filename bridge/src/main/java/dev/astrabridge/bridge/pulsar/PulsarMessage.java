@@ -2,10 +2,8 @@ package dev.astrabridge.bridge.pulsar;
 
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -13,7 +11,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * One message read from Astra Streaming: where it was (topic, partition, message id), what the producer attached
  * (key, ordering key, properties, event time, producer name, sequence id), what the broker added (publish time,
  * redelivery count) and the payload, untouched. Encoded by {@link PulsarMessageCoder} (deterministic: properties in
- * key order).
+ * key order, whatever the order of {@link #properties()}).
  */
 @DefaultCoder(PulsarMessageCoder.class)
 public final class PulsarMessage implements Serializable {
@@ -58,7 +56,7 @@ public final class PulsarMessage implements Serializable {
     this.batchIndex = batchIndex;
     this.key = key;
     this.orderingKey = orderingKey;
-    this.properties = Collections.unmodifiableMap(new TreeMap<>(properties));
+    this.properties = Map.copyOf(properties); // no sorting per message: the coder writes them in key order
     this.eventTime = eventTime;
     this.publishTime = publishTime;
     this.producerName = producerName;

@@ -46,7 +46,7 @@ public final class PulsarMessageCoder extends CustomCoder<PulsarMessage> {
       STRING.encode(m.producerName(), out);
     }
     INT.encode(m.properties().size(), out);
-    for (Map.Entry<String, String> e : m.properties().entrySet()) {
+    for (Map.Entry<String, String> e : new TreeMap<>(m.properties()).entrySet()) { // key order: deterministic
       STRING.encode(e.getKey(), out);
       STRING.encode(e.getValue(), out);
     }

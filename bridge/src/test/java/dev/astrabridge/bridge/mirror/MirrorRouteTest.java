@@ -55,6 +55,29 @@ class MirrorRouteTest {
   }
 
   @Test
+  void limitsCountUtf8BytesNotCharsRightAtEachBoundary() {
+    // values: 1024 bytes pass, 1025 do not, whether the chars take 1, 2 or 3 bytes
+    assertThat(PubsubLimits.violation(0, Map.of("v", "x".repeat(1024)), null)).isNull();
+    assertThat(PubsubLimits.violation(0, Map.of("v", "é".repeat(512)), null)).isNull();
+    assertThat(PubsubLimits.violation(0, Map.of("v", "é".repeat(512) + "x"), null)).contains("1025 bytes");
+    assertThat(PubsubLimits.violation(0, Map.of("v", "€".repeat(342)), null)).contains("1026 bytes");
+    assertThat(PubsubLimits.violation(0, Map.of("v", "€".repeat(341) + "x"), null)).isNull();
+    // keys: 256 bytes
+    assertThat(PubsubLimits.violation(0, Map.of("k".repeat(256), "v"), null)).isNull();
+    assertThat(PubsubLimits.violation(0, Map.of("€".repeat(86), "v"), null)).contains("258 bytes").contains("256");
+    // a pair of surrogates is one 4-byte character
+    assertThat(PubsubLimits.violation(0, Map.of("v", "😀".repeat(256)), null)).isNull();
+    assertThat(PubsubLimits.violation(0, Map.of("v", "😀".repeat(256) + "x"), null)).contains("1025 bytes");
+    // ordering key: 1024 bytes
+    assertThat(PubsubLimits.violation(0, Map.of(), "ü".repeat(512))).isNull();
+    assertThat(PubsubLimits.violation(0, Map.of(), "ü".repeat(513))).contains("ordering key of 1026 bytes");
+    // the whole message: data + attribute bytes, exactly 10,000,000 passes
+    Map<String, String> attributes = Map.of("ab", "é".repeat(500)); // 2 + 1000 bytes
+    assertThat(PubsubLimits.violation(10_000_000 - 1002, attributes, null)).isNull();
+    assertThat(PubsubLimits.violation(10_000_000 - 1001, attributes, null)).contains("message of 10000001 bytes");
+  }
+
+  @Test
   void badMirrorOptionsFailAtStartNamingEachOptionAndWhatIsValid() {
     BridgeOptions options = PipelineOptionsFactory.fromArgs("--mode=mirror", "--pulsarServiceUrl=pulsar+ssl://h:6651",
         "--mirrorRoutes=projects/p/subscriptions/s->projects/p/topics/t", "--mirrorDirection=sideways",
