@@ -50,7 +50,8 @@ import org.apache.pulsar.client.api.SubscriptionType;
  * publisher, the source message acknowledged only after the target acknowledged the publish, the same headers added)
  * and the mirror job (--mode=mirror on the embedded Flink runner, parallelism 2, checkpoints every 2 s, the
  * defaults: effectively-once into Pulsar). Prints msg/s and the mirror's ratio to the raw relay, per round
- * (-Drounds=N, default 3: a fresh backlog, the raw relay, then the mirror) and the median ratio over the rounds.
+ * (-Drounds=N, default 3: a fresh backlog, then both relays, which goes first alternating) and the median ratio over
+ * the rounds, after a warm-up round that is not counted (-Dwarmup=false skips it).
  *
  * <p>Rates are measured from the first message the target acknowledged to the last (the mirror job's start-up of a
  * few seconds is printed separately). The mirror counts through its own {@code mirror.published} meter (a message
@@ -71,14 +72,24 @@ public final class MirrorBenchmark {
     String direction = System.getProperty("direction", "both"); // or pulsar-to-pubsub, pubsub-to-pulsar
     try (PubsubTestClient pubsub = new PubsubTestClient(stack);
          PulsarClient pulsar = PulsarBenchmark.client(stack)) {
-      for (int round = 1; round <= rounds; round++) {
-        System.out.printf("round %d of %d%n", round, rounds);
+      // round 0 warms both relays up (JIT, connections, the emulator) and is not counted; measured rounds alternate
+      // which relay goes first, so neither always gets the fresher machine
+      int first = Boolean.parseBoolean(System.getProperty("warmup", "true")) ? 0 : 1;
+      for (int round = first; round <= rounds; round++) {
+        System.out.printf(round == 0 ? "warm-up round%n" : "round %d of %d%n", round, rounds);
         String run = UUID.randomUUID().toString().substring(0, 6);
+        boolean mirrorFirst = round % 2 == 0;
         if (!direction.equals("pubsub-to-pulsar")) {
-          toPubsub.add(pulsarToPubsub(stack, pulsar, pubsub, run, n));
+          Map<String, Double> rates = pulsarToPubsub(stack, pulsar, pubsub, run, n, mirrorFirst);
+          if (round > 0) {
+            toPubsub.add(rates);
+          }
         }
         if (!direction.equals("pulsar-to-pubsub")) {
-          toPulsar.add(pubsubToPulsar(stack, pulsar, pubsub, run, n));
+          Map<String, Double> rates = pubsubToPulsar(stack, pulsar, pubsub, run, n, mirrorFirst);
+          if (round > 0) {
+            toPulsar.add(rates);
+          }
         }
       }
     }
@@ -95,32 +106,42 @@ public final class MirrorBenchmark {
 
   /** One round: one source topic read by two subscriptions (raw, mirror), two target topics. */
   static Map<String, Double> pulsarToPubsub(LocalStack stack, PulsarClient pulsar, PubsubTestClient pubsub, String run,
-                                            long n) throws Exception {
-    Map<String, Double> rates = new LinkedHashMap<>();
+                                            long n, boolean mirrorFirst) throws Exception {
     String source = PulsarBenchmark.topic(stack, "mirror-src-" + run);
     String rawTarget = pubsub.createTopic("bench-raw-" + run);
     String mirrorTarget = pubsub.createTopic("bench-mirror-" + run);
     preloadPulsar(pulsar, source, n, "raw", "bench-mirror");
-    rates.put(RAW_TO_PUBSUB, rawPulsarToPubsub(stack, pulsar, source, rawTarget, n));
-    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s)", mirror(stack,
-        source + "->" + mirrorTarget, n, "--pulsarSubscription=bench-mirror"));
+    double mirror = mirrorFirst ? mirror(stack, source + "->" + mirrorTarget, n, "--pulsarSubscription=bench-mirror") : 0;
+    double raw = rawPulsarToPubsub(stack, pulsar, source, rawTarget, n);
+    if (!mirrorFirst) {
+      mirror = mirror(stack, source + "->" + mirrorTarget, n, "--pulsarSubscription=bench-mirror");
+    }
+    Map<String, Double> rates = new LinkedHashMap<>();
+    rates.put(RAW_TO_PUBSUB, raw);
+    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s)"
+        + (mirrorFirst ? ", ran first" : ""), mirror);
     return rates;
   }
 
   /** One round: one source topic with two subscriptions, two target topics (deduplication on). */
   static Map<String, Double> pubsubToPulsar(LocalStack stack, PulsarClient pulsar, PubsubTestClient pubsub, String run,
-                                            long n) throws Exception {
-    Map<String, Double> rates = new LinkedHashMap<>();
+                                            long n, boolean mirrorFirst) throws Exception {
     String sourceTopic = pubsub.createTopic("bench-src-" + run, 600);
     pubsub.addSubscription(sourceTopic, "bench-src-raw-" + run, 600, false);
     pubsub.addSubscription(sourceTopic, "bench-src-mirror-" + run, 600, false);
     preloadPubsub(stack, sourceTopic, n);
     String rawPulsar = PulsarBenchmark.topic(stack, "mirror-raw-" + run);
     String mirrorPulsar = PulsarBenchmark.topic(stack, "mirror-dst-" + run);
-    rates.put(RAW_TO_PULSAR, rawPubsubToPulsar(stack, pulsar, pubsub.subscription("bench-src-raw-" + run), rawPulsar,
-        n));
-    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s, effectively-once)", mirror(stack,
-        pubsub.subscription("bench-src-mirror-" + run) + "->" + mirrorPulsar, n, "--pulsarSubscription=unused"));
+    String route = pubsub.subscription("bench-src-mirror-" + run) + "->" + mirrorPulsar;
+    double mirror = mirrorFirst ? mirror(stack, route, n, "--pulsarSubscription=unused") : 0;
+    double raw = rawPubsubToPulsar(stack, pulsar, pubsub.subscription("bench-src-raw-" + run), rawPulsar, n);
+    if (!mirrorFirst) {
+      mirror = mirror(stack, route, n, "--pulsarSubscription=unused");
+    }
+    Map<String, Double> rates = new LinkedHashMap<>();
+    rates.put(RAW_TO_PULSAR, raw);
+    rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s, effectively-once)"
+        + (mirrorFirst ? ", ran first" : ""), mirror);
     return rates;
   }
 
@@ -307,6 +328,9 @@ public final class MirrorBenchmark {
    * Waits until {@code count} reaches n (10 minutes at most) and returns the rate from the first acknowledged
    * message; {@code first} is set here when the caller does not set it.
    */
+  /** -Dtrace=true: progress every 250 ms instead of every 10 s (to see ramp-up and stalls). */
+  static final boolean TRACE = Boolean.getBoolean("trace");
+
   static double awaitCount(String what, LongSupplier count, long n, long start, AtomicLong first,
                            AtomicReference<Throwable> failure) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -319,8 +343,8 @@ public final class MirrorBenchmark {
       if (first.get() == 0 && count.getAsLong() > 0) {
         first.compareAndSet(0, System.nanoTime());
       }
-      if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
-        System.out.printf("  ... %s: %,d of %,d%n", what, count.getAsLong(), n);
+      if (System.nanoTime() - lastReport > (TRACE ? TimeUnit.MILLISECONDS.toNanos(250) : TimeUnit.SECONDS.toNanos(10))) {
+        System.out.printf("  ... %s: %,d of %,d at %.2f s%n", what, count.getAsLong(), n, (System.nanoTime() - start) / 1e9);
         lastReport = System.nanoTime();
       }
     }

@@ -7,6 +7,7 @@ import dev.astrabridge.bridge.pulsar.PulsarMessage;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,10 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * 2-partition topic. In one run: raw pulsar-client produce (async, batching 1 ms) and consume (receive + ack); then
  * AstraStreamingIO.write (bounded pipeline) and AstraStreamingIO.read (streaming pipeline, Failover subscription;
  * on Flink with checkpointing every second, so acknowledgements happen) on the embedded Flink runner and on the
- * DirectRunner. Prints msg/s and each transform's ratio to the raw client.
+ * DirectRunner (reference, last round only; -DskipDirect=true skips it). Prints msg/s and each transform's ratio to
+ * the raw client per round (-Drounds=N, default 3; raw and Flink alternate going first) and the median ratios. The
+ * Flink write's rate runs from its first element to the broker's n-th acknowledgement (its own meter), as the raw
+ * producer's does; the job's shutdown after that is printed apart.
  */
 public final class PulsarBenchmark {
   static final int PAYLOAD = 200;
@@ -53,26 +57,66 @@ public final class PulsarBenchmark {
     PulsarConnection connection = PulsarConnection.of(stack.pulsarServiceUrlTls())
         .withToken(SecretRef.file(stack.pulsarClientTokenFile().toString()))
         .withTlsTrustCertsFile(stack.caCert().toString());
-    String run = UUID.randomUUID().toString().substring(0, 6);
-    Map<String, Double> produce = new LinkedHashMap<>();
-    Map<String, Double> consume = new LinkedHashMap<>();
+    int rounds = Integer.getInteger("rounds", 3);
+    List<Map<String, Double>> produceRounds = new ArrayList<>();
+    List<Map<String, Double>> consumeRounds = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      // which goes first alternates, so neither always gets the fresher (or the more loaded) machine
+      boolean flinkFirst = round % 2 == 0;
+      System.out.printf("round %d of %d%s%n", round, rounds, flinkFirst ? " (Flink first)" : "");
+      String run = UUID.randomUUID().toString().substring(0, 6);
+      String rawTopic = topic(stack, "raw-" + run);
+      String flinkTopic = topic(stack, "flink-" + run);
+      Map<String, Double> produce = new LinkedHashMap<>();
+      Map<String, Double> consume = new LinkedHashMap<>();
+      double flinkWrite = 0;
+      double flinkRead = 0;
+      if (flinkFirst) {
+        flinkWrite = write(connection, flinkTopic, n, true);
+        flinkRead = read(connection, flinkTopic, n, true);
+      }
+      produce.put(RAW_PRODUCE, rawProduce(stack, rawTopic, n));
+      consume.put(RAW_CONSUME, rawConsume(stack, rawTopic, n));
+      if (!flinkFirst) {
+        flinkWrite = write(connection, flinkTopic, n, true);
+        flinkRead = read(connection, flinkTopic, n, true);
+      }
+      produce.put(FLINK_WRITE, flinkWrite);
+      consume.put(FLINK_READ, flinkRead);
+      if (round == rounds && !Boolean.getBoolean("skipDirect")) {
+        String directTopic = topic(stack, "direct-" + run);
+        produce.put("AstraStreamingIO.write on the DirectRunner (reference)", write(connection, directTopic, n, false));
+        consume.put("AstraStreamingIO.read on the DirectRunner (reference)", read(connection, directTopic, n, false));
+      }
+      produceRounds.add(produce);
+      consumeRounds.add(consume);
+    }
 
-    String rawTopic = topic(stack, "raw-" + run);
-    produce.put("raw pulsar-client producer (async, batching 1 ms)", rawProduce(stack, rawTopic, n));
-    consume.put("raw pulsar-client consumer (receive + ack)", rawConsume(stack, rawTopic, n));
-
-    String flinkTopic = topic(stack, "flink-" + run);
-    produce.put("AstraStreamingIO.write on the Flink runner", write(connection, flinkTopic, n, true));
-    consume.put("AstraStreamingIO.read on the Flink runner (checkpoints 1 s)", read(connection, flinkTopic, n, true));
-
-    String directTopic = topic(stack, "direct-" + run);
-    produce.put("AstraStreamingIO.write on the DirectRunner", write(connection, directTopic, n, false));
-    consume.put("AstraStreamingIO.read on the DirectRunner", read(connection, directTopic, n, false));
-
-    System.out.printf("%nPulsar benchmark: %,d messages of %d bytes, pulsar+ssl + token, 2 partitions%n", n, PAYLOAD);
-    print("produce", produce);
-    print("consume", consume);
+    System.out.printf("%nPulsar benchmark: %,d messages of %d bytes, pulsar+ssl + token, 2 partitions, %d round(s)%n",
+        n, PAYLOAD, rounds);
+    for (int i = 0; i < rounds; i++) {
+      print("produce, round " + (i + 1), produceRounds.get(i));
+      print("consume, round " + (i + 1), consumeRounds.get(i));
+    }
+    System.out.printf("median of the rounds' ratios: Flink write %.0f%%, Flink read %.0f%% of the raw client%n",
+        100 * medianRatio(produceRounds, FLINK_WRITE, RAW_PRODUCE),
+        100 * medianRatio(consumeRounds, FLINK_READ, RAW_CONSUME));
     System.exit(0);
+  }
+
+  static final String RAW_PRODUCE = "raw pulsar-client producer (async, batching 1 ms)";
+  static final String RAW_CONSUME = "raw pulsar-client consumer (receive + ack)";
+  static final String FLINK_WRITE = "AstraStreamingIO.write on the Flink runner";
+  static final String FLINK_READ = "AstraStreamingIO.read on the Flink runner (checkpoints 1 s)";
+
+  static double medianRatio(List<Map<String, Double>> rounds, String what, String raw) {
+    List<Double> ratios = new ArrayList<>();
+    for (Map<String, Double> r : rounds) {
+      ratios.add(r.get(what) / r.get(raw));
+    }
+    ratios.sort(null);
+    int k = ratios.size();
+    return k % 2 == 1 ? ratios.get(k / 2) : (ratios.get(k / 2 - 1) + ratios.get(k / 2)) / 2;
   }
 
   static void print(String what, Map<String, Double> rates) {
@@ -150,6 +194,7 @@ public final class PulsarBenchmark {
       o.setStreaming(streaming);
       o.setMaxBundleSize(100_000L);
       if (streaming) {
+        o.setDisableMetrics(true); // as BridgeMain runs streaming jobs on Flink (--flinkBeamMetrics=false)
         o.setCheckpointingInterval(1000L);
         o.setAttachedMode(false); // run() returns at once (attached, it blocks until a streaming job ends)
       }
@@ -183,17 +228,49 @@ public final class PulsarBenchmark {
     }
   }
 
-  static double write(PulsarConnection connection, String topic, long n, boolean flink) {
+  static double write(PulsarConnection connection, String topic, long n, boolean flink) throws InterruptedException {
     Pipeline pipeline = Pipeline.create(options(flink, false));
     pipeline.apply(GenerateSequence.from(0).to((n + 999) / 1000)).apply(ParDo.of(new ToEnvelopes(n)))
         .setCoder(AvroCoder.of(BridgeMessage.class))
         .apply(AstraStreamingIO.write().withConnection(connection).withTopic(topic));
     FIRST.set(0);
+    // done when the broker acknowledged the n-th message (the write's own meter, counted on acknowledgement), as the
+    // raw producer's rate is: the job's shutdown after that is not writing
+    if (io.micrometer.core.instrument.Metrics.globalRegistry.getRegistries().isEmpty()) {
+      io.micrometer.core.instrument.Metrics.addRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+    AtomicLong acked = new AtomicLong();
+    Thread watcher = new Thread(() -> {
+      while (acked.get() == 0 && !Thread.currentThread().isInterrupted()) {
+        double count = io.micrometer.core.instrument.search.Search.in(io.micrometer.core.instrument.Metrics.globalRegistry)
+            .name("pulsar.published").tag("topic", topic).counters().stream().mapToDouble(c -> c.count()).sum();
+        if (count >= n) {
+          acked.set(System.nanoTime());
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    watcher.setDaemon(true);
+    watcher.start();
     long start = System.nanoTime();
     pipeline.run().waitUntilFinish();
     long end = System.nanoTime();
-    report((flink ? "flink" : "direct") + " write", n, (end - start) / 1e9);
-    return report("  (from 1st)", n, (end - FIRST.get()) / 1e9);
+    watcher.interrupt();
+    watcher.join();
+    if (acked.get() == 0 && io.micrometer.core.instrument.search.Search.in(
+        io.micrometer.core.instrument.Metrics.globalRegistry).name("pulsar.published").tag("topic", topic).counters()
+        .stream().mapToDouble(c -> c.count()).sum() >= n) {
+      acked.set(end); // reached between the watcher's last look and the job's end
+    }
+    report((flink ? "flink" : "direct") + " write, until the job ended", n, (end - start) / 1e9);
+    if (acked.get() == 0) {
+      throw new IllegalStateException("the write's meter never reached " + n);
+    }
+    return report("  (1st element → n-th acknowledgement)", n, (acked.get() - FIRST.get()) / 1e9);
   }
 
   /** Counts what the read emits (embedded runners: same JVM). */
@@ -239,7 +316,7 @@ public final class PulsarBenchmark {
   }
 
   static double report(String what, long n, double seconds) {
-    System.out.printf("  %-14s %,10d messages in %6.1f s = %,9.0f msg/s%n", what, n, seconds, n / seconds);
+    System.out.printf("  %-40s %,10d messages in %6.1f s = %,9.0f msg/s%n", what, n, seconds, n / seconds);
     return n / seconds;
   }
 

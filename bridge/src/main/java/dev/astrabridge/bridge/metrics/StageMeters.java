@@ -80,7 +80,7 @@ public final class StageMeters implements Serializable {
     private final String meterName;
     private final String[] tags;
     private final int prometheusPort;
-    private transient io.micrometer.core.instrument.Counter meter;
+    private transient volatile io.micrometer.core.instrument.Counter meter;
 
     Count(Counter beam, String meterName, String[] tags, int prometheusPort) {
       this.beam = beam;
@@ -95,12 +95,32 @@ public final class StageMeters implements Serializable {
 
     public void inc(long n) {
       beam.inc(n);
-      if (meter == null) {
+      meter().increment(n);
+    }
+
+    /**
+     * Counts an event that completed off the bundle's thread (e.g. in an acknowledgement callback) on the Micrometer
+     * side only, when it happens; the bundle counts it on the Beam side with {@link #incBeam} (Beam's counters belong
+     * to the thread running the bundle).
+     */
+    public void incMeter() {
+      meter().increment();
+    }
+
+    /** The Beam half of an event whose Micrometer half was counted by {@link #incMeter}. */
+    public void incBeam() {
+      beam.inc();
+    }
+
+    private io.micrometer.core.instrument.Counter meter() {
+      io.micrometer.core.instrument.Counter m = meter;
+      if (m == null) {
         startEndpoint(prometheusPort);
         // the global registry hands back the same meter for the same name and tags: all DoFn instances share it
-        meter = io.micrometer.core.instrument.Metrics.counter(meterName, Tags.of(tags));
+        m = io.micrometer.core.instrument.Metrics.counter(meterName, Tags.of(tags));
+        meter = m;
       }
-      meter.increment(n);
+      return m;
     }
   }
 
@@ -111,7 +131,7 @@ public final class StageMeters implements Serializable {
     private final String meterName;
     private final String[] tags;
     private final int prometheusPort;
-    private transient Timer timer;
+    private transient volatile Timer timer;
 
     Latency(Distribution beam, String meterName, String[] tags, int prometheusPort) {
       this.beam = beam;
@@ -121,14 +141,25 @@ public final class StageMeters implements Serializable {
     }
 
     public void recordMillis(long millis) {
-      long ms = Math.max(0, millis);
-      beam.update(ms);
-      if (timer == null) {
+      recordBeamMillis(millis);
+      recordMeterMillis(millis);
+    }
+
+    /** The Micrometer half only, from any thread (see {@link Count#incMeter}). */
+    public void recordMeterMillis(long millis) {
+      Timer t = timer;
+      if (t == null) {
         startEndpoint(prometheusPort);
-        timer = Timer.builder(meterName).tags(Tags.of(tags)).publishPercentiles(0.5, 0.9, 0.99)
+        t = Timer.builder(meterName).tags(Tags.of(tags)).publishPercentiles(0.5, 0.9, 0.99)
             .publishPercentileHistogram().register(io.micrometer.core.instrument.Metrics.globalRegistry);
+        timer = t;
       }
-      timer.record(ms, TimeUnit.MILLISECONDS);
+      t.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+    }
+
+    /** The Beam half only, on the bundle's thread. */
+    public void recordBeamMillis(long millis) {
+      beam.update(Math.max(0, millis));
     }
   }
 }

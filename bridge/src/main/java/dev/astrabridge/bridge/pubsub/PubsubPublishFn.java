@@ -1,10 +1,13 @@
 package dev.astrabridge.bridge.pubsub;
 
 import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.pubsub.v1.Publisher;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.astradb.connect.SharedPerJvm;
@@ -51,6 +54,8 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     final BoundedWindow window;
     ApiFuture<String> future;
     int attempts = 1;
+    /** When Pub/Sub acknowledged it (set by the acknowledgement callback), 0 before. */
+    volatile long ackedAtMillis;
 
     Pending(BridgeMessage message, PubsubMessage pubsub, String topic, Instant timestamp, BoundedWindow window) {
       this.message = message;
@@ -130,29 +135,52 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
       deadLettered.inc();
       return;
     }
-    Map<String, String> attributes = new HashMap<>(message.getAttributes());
-    if (spec.eventTimeAttribute() != null && message.getEventTime() != null) {
-      attributes.putIfAbsent(spec.eventTimeAttribute(), message.getEventTime().toString());
+    // the attributes go straight into the message builder: no copy of the envelope's map per message
+    PubsubMessage.Builder pubsub = PubsubMessage.newBuilder().putAllAttributes(message.getAttributes());
+    if (spec.eventTimeAttribute() != null && message.getEventTime() != null
+        && !pubsub.containsAttributes(spec.eventTimeAttribute())) {
+      pubsub.putAttributes(spec.eventTimeAttribute(), message.getEventTime().toString());
     }
     String orderingKey = null;
     if (spec.ordering()) {
       orderingKey = message.getOrderingKey() != null ? message.getOrderingKey() : message.getKey();
     }
-    String violation = PubsubLimits.violation(message.getPayload().remaining(), attributes, orderingKey);
+    String violation = PubsubLimits.violation(message.getPayload().remaining(), pubsub.getAttributesMap(), orderingKey);
     if (violation != null) {
       out.get(deadLetterTag).output(DeadLetters.builder(message, DeadLetters.RELAY, violation).setTarget(topic).build());
       deadLettered.inc();
       return;
     }
-    PubsubMessage.Builder pubsub = PubsubMessage.newBuilder()
-        .setData(ByteString.copyFrom(message.getPayload().duplicate()))
-        .putAllAttributes(attributes);
+    pubsub.setData(ByteString.copyFrom(message.getPayload().duplicate()));
     if (orderingKey != null && !orderingKey.isEmpty()) {
       pubsub.setOrderingKey(orderingKey);
     }
     Pending p = new Pending(message, pubsub.build(), topic, timestamp, window);
-    p.future = publisher(topic).publish(p.pubsub);
+    send(publisher(topic), p);
     pending.add(p);
+  }
+
+  /**
+   * Publishes; the acknowledgement is counted (Micrometer) and its latency taken when it arrives, not when the bundle
+   * ends: a bundle can stay open up to the runner's bundle time (1 s on Flink) after its last publish.
+   */
+  private void send(Publisher publisher, Pending p) {
+    p.future = publisher.publish(p.pubsub);
+    ApiFutures.addCallback(p.future, new ApiFutureCallback<>() {
+      @Override
+      public void onSuccess(String id) {
+        p.ackedAtMillis = System.currentTimeMillis();
+        published.incMeter();
+        if (p.message.getPublishTime() != null) {
+          latency.recordMeterMillis(p.ackedAtMillis - p.message.getPublishTime().toEpochMilli());
+        }
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        // retried or dead-lettered by finishBundle
+      }
+    }, MoreExecutors.directExecutor());
   }
 
   @FinishBundle
@@ -167,9 +195,10 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
       for (Pending p : remaining) {
         Throwable error = outcome(p.future);
         if (error == null) {
-          published.inc();
+          published.incBeam(); // the Micrometer half was counted by the acknowledgement callback
           if (p.message.getPublishTime() != null) {
-            latency.recordMillis(System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli());
+            long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis(); // callback may lag get()
+            latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
           }
         } else if (p.attempts < spec.maxAttempts() && retryable(error)) {
           retry.add(p);
@@ -187,7 +216,7 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
           publisher.resumePublish(p.pubsub.getOrderingKey());
         }
         p.attempts++;
-        p.future = publisher.publish(p.pubsub);
+        send(publisher, p);
       }
       remaining = retry;
     }

@@ -115,7 +115,7 @@ public final class AstraStreamingIO {
     // measurable share of a mirror worker's CPU
     return new BridgeMessage(ByteBuffer.wrap(m.value()), m.key(),
         m.orderingKey() == null ? null : new String(m.orderingKey(), StandardCharsets.UTF_8),
-        Map.copyOf(m.properties()), m.messageIdString(),
+        m.properties() /* unmodifiable */, m.messageIdString(),
         m.eventTime() > 0 ? java.time.Instant.ofEpochMilli(m.eventTime()) : null,
         java.time.Instant.ofEpochMilli(m.publishTime()), PulsarPositions.SOURCE_PREFIX + m.topic(),
         null, null, false);

@@ -47,6 +47,30 @@ public final class PulsarMessage implements Serializable {
                        @Nullable String key, byte @Nullable [] orderingKey, Map<String, String> properties,
                        long eventTime, long publishTime, @Nullable String producerName, long sequenceId,
                        int redeliveryCount, byte[] value, long schemaVersion) {
+    this(topic, partition, messageId, ledgerId, entryId, batchIndex, key, orderingKey, Map.copyOf(properties),
+        eventTime, publishTime, producerName, sequenceId, redeliveryCount, value, schemaVersion, true);
+  }
+
+  /**
+   * For the reader: the client's {@code Message.getProperties()} is already unmodifiable and owned by the message, so
+   * it is kept as it is instead of copied (once per message read).
+   */
+  static PulsarMessage received(String topic, int partition, byte @Nullable [] messageId, long ledgerId, long entryId,
+                                int batchIndex, @Nullable String key, byte @Nullable [] orderingKey,
+                                Map<String, String> unmodifiableProperties, long eventTime, long publishTime,
+                                @Nullable String producerName, long sequenceId, int redeliveryCount, byte[] value,
+                                long schemaVersion) {
+    return new PulsarMessage(topic, partition, messageId, ledgerId, entryId, batchIndex, key, orderingKey,
+        unmodifiableProperties, eventTime, publishTime, producerName, sequenceId, redeliveryCount, value,
+        schemaVersion, true);
+  }
+
+  /** Keeps {@code properties} as given ({@code kept} only tells this constructor from the public one). */
+  private PulsarMessage(String topic, int partition, byte @Nullable [] messageId, long ledgerId, long entryId,
+                        int batchIndex, @Nullable String key, byte @Nullable [] orderingKey,
+                        Map<String, String> properties, long eventTime, long publishTime,
+                        @Nullable String producerName, long sequenceId, int redeliveryCount, byte[] value,
+                        long schemaVersion, boolean kept) {
     this.schemaVersion = schemaVersion;
     this.topic = Objects.requireNonNull(topic);
     this.partition = partition;
@@ -56,7 +80,7 @@ public final class PulsarMessage implements Serializable {
     this.batchIndex = batchIndex;
     this.key = key;
     this.orderingKey = orderingKey;
-    this.properties = Map.copyOf(properties); // no sorting per message: the coder writes them in key order
+    this.properties = Objects.requireNonNull(properties); // unsorted: the coder writes them in key order
     this.eventTime = eventTime;
     this.publishTime = publishTime;
     this.producerName = producerName;

@@ -202,7 +202,7 @@ final class PulsarUnboundedReader extends UnboundedSource.UnboundedReader<Pulsar
       partition = TopicName.getPartitionIndex(m.getTopicName());
     }
     // the serialized id is only materialized when an adv. id is missing; otherwise PulsarMessage derives it on demand
-    return new PulsarMessage(m.getTopicName(), partition, ledger < 0 ? id.toByteArray() : null, ledger, entry, batch,
+    return PulsarMessage.received(m.getTopicName(), partition, ledger < 0 ? id.toByteArray() : null, ledger, entry, batch,
         m.hasKey() ? m.getKey() : null, m.hasOrderingKey() ? m.getOrderingKey() : null, m.getProperties(),
         m.getEventTime(), m.getPublishTime(), m.getProducerName(), m.getSequenceId(), m.getRedeliveryCount(),
         m.getData(), schemaVersion(m.getSchemaVersion()));

@@ -57,6 +57,8 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     final Long sequence;
     CompletableFuture<MessageId> future;
     int attempts = 1;
+    /** When the broker acknowledged it (set by the send's completion), 0 before. */
+    volatile long ackedAtMillis;
 
     Pending(BridgeMessage message, Instant timestamp, BoundedWindow window, String shard, Long sequence) {
       this.message = message;
@@ -201,7 +203,18 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     if (p.sequence != null) {
       builder.sequenceId(p.sequence);
     }
+    // counted (Micrometer) and timed when the broker acknowledges, not when the bundle ends (up to the runner's bundle
+    // time later); the Beam halves are counted in finishBundle, on the bundle's thread
     p.future = builder.sendAsync();
+    p.future.whenComplete((id, error) -> { // a side branch: nothing here can change the send's outcome
+      if (error == null) {
+        p.ackedAtMillis = System.currentTimeMillis();
+        sent.incMeter();
+        if (p.message.getPublishTime() != null) {
+          latency.recordMeterMillis(p.ackedAtMillis - p.message.getPublishTime().toEpochMilli());
+        }
+      }
+    });
   }
 
   @FinishBundle
@@ -215,9 +228,10 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
       for (Pending p : remaining) {
         Throwable error = outcome(p.future);
         if (error == null) {
-          sent.inc();
+          sent.incBeam();
           if (p.message.getPublishTime() != null) {
-            latency.recordMillis(System.currentTimeMillis() - p.message.getPublishTime().toEpochMilli());
+            long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis();
+            latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
           }
           continue;
         }
