@@ -215,6 +215,20 @@ public final class MirrorBenchmark {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Semaphore inFlight = new Semaphore(10_000);
     long start = System.nanoTime();
+    if (TRACE) { // the loop below runs on this thread: progress from another one
+      Thread tracer = new Thread(() -> {
+        try {
+          while (acked.get() < n) {
+            Thread.sleep(250);
+            System.out.printf("  ... raw: %,d of %,d at %.2f s%n", acked.get(), n, (System.nanoTime() - start) / 1e9);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      tracer.setDaemon(true);
+      tracer.start();
+    }
     try (Consumer<byte[]> consumer = client.newConsumer().topic(source).subscriptionName("raw")
         .subscriptionType(SubscriptionType.Failover).receiverQueueSize(1000).subscribe()) {
       for (long i = 0; i < n; i++) {
