@@ -335,6 +335,7 @@ public final class MirrorBenchmark {
       } catch (Exception e) {
         // the embedded cluster may be going down already
       }
+      PulsarBenchmark.settle();
     }
   }
 
