@@ -19,6 +19,9 @@ public final class BridgeMain {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeMain.class);
   /** Flink acknowledges source messages only when a checkpoint completes: never run without checkpoints. */
   static final long DEFAULT_FLINK_CHECKPOINT_MS = 10_000;
+  /** Beam's default --maxBundleSize on Flink; the mirror raises it unless it was changed. */
+  static final long BEAM_FLINK_MAX_BUNDLE_SIZE = 1_000;
+  static final long MIRROR_FLINK_MAX_BUNDLE_SIZE = 10_000;
 
   public static void main(String[] args) {
     PipelineOptionsFactory.register(BridgeOptions.class);
@@ -69,6 +72,13 @@ public final class BridgeMain {
         // the Flink runner refreshes a source's Beam metrics after every read (ReaderInvocationUtil): a fifth of the
         // mirror's task-thread CPU (JFR). Our meters record to Micrometer too (--prometheusPort), so nothing is lost.
         flink.setDisableMetrics(true);
+      }
+      if (settings.mode == Settings.Mode.MIRROR && flink.getMaxBundleSize() == BEAM_FLINK_MAX_BUNDLE_SIZE) {
+        // every bundle of the mirror ends waiting for the target's acknowledgements (nothing is acknowledged at the
+        // source before that): with Beam's 1,000 that wait came every few ms. Measured Pulsar → Pub/Sub, 200k
+        // messages: 68 % of a raw relay with 1,000, 88 % with 10,000. Bundles still end after --maxBundleTimeMills.
+        LOG.info("Flink: mirror bundles of up to {} elements (--maxBundleSize)", MIRROR_FLINK_MAX_BUNDLE_SIZE);
+        flink.setMaxBundleSize(MIRROR_FLINK_MAX_BUNDLE_SIZE);
       }
       EmbeddedFlink.checkpointToFiles(flink);
       EmbeddedFlink.restoreFromSavepoint(flink);

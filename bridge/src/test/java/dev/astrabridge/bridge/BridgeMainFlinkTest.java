@@ -95,6 +95,25 @@ class BridgeMainFlinkTest {
   }
 
   @Test
+  void mirrorBundlesAreBiggerUnlessTheUserChoseASize() {
+    BridgeOptions mirror = options(MIRROR);
+    BridgeMain.build(mirror);
+    assertThat(mirror.as(FlinkPipelineOptions.class).getMaxBundleSize()).isEqualTo(10_000L);
+
+    String[] chosen = java.util.Arrays.copyOf(MIRROR, MIRROR.length + 1);
+    chosen[MIRROR.length] = "--maxBundleSize=500";
+    BridgeOptions explicit = options(chosen);
+    BridgeMain.build(explicit);
+    assertThat(explicit.as(FlinkPipelineOptions.class).getMaxBundleSize()).isEqualTo(500L);
+
+    BridgeOptions ingest = options("--runner=FlinkRunner", "--mode=ingest", "--pulsarServiceUrl=pulsar+ssl://p:6651",
+        "--pulsarTopics=persistent://t/ns/a", "--cassandraContactPoints=127.0.0.1:9042", "--cassandraLocalDc=dc1",
+        "--keyspace=ks", "--table=t", "--deadLetter=log");
+    BridgeMain.build(ingest);
+    assertThat(ingest.as(FlinkPipelineOptions.class).getMaxBundleSize()).as("ingest keeps Beam's").isEqualTo(1_000L);
+  }
+
+  @Test
   void anEmbeddedStreamingJobCheckpointsToFilesUnlessABackendIsGiven() {
     // Flink's default keeps checkpoints in JobManager memory, 5 MiB per operator: one big message stalled a job
     BridgeOptions options = options(MIRROR);

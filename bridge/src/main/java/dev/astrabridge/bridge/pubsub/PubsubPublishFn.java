@@ -4,6 +4,8 @@ import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.BatchingSettings;
+import com.google.api.gax.batching.FlowControlSettings;
+import com.google.api.gax.batching.FlowController;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.pubsub.v1.Publisher;
@@ -104,6 +106,11 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
               .setElementCountThreshold((long) spec.batchingMaxMessages())
               .setRequestByteThreshold(5_000_000L)
               .setDelayThresholdDuration(java.time.Duration.ofMillis(Math.max(1, spec.batchingMaxDelay().getMillis())))
+              // bounded memory whatever the bundle size: publish() waits while this much is unacknowledged
+              .setFlowControlSettings(FlowControlSettings.newBuilder()
+                  .setMaxOutstandingRequestBytes(MAX_OUTSTANDING_BYTES)
+                  .setMaxOutstandingElementCount(MAX_OUTSTANDING_MESSAGES) // the client requires both limits
+                  .setLimitExceededBehavior(FlowController.LimitExceededBehavior.Block).build())
               .build())
           .build();
     } catch (IOException e) {
@@ -251,6 +258,9 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
   }
 
   static final long ACK_TIMEOUT_SECONDS = 120;
+  /** Unacknowledged bytes per publisher (one per worker JVM and topic) before publish() waits. */
+  static final long MAX_OUTSTANDING_BYTES = 256L << 20;
+  static final long MAX_OUTSTANDING_MESSAGES = 1_000_000;
 
   @Teardown
   public void teardown() {
