@@ -116,6 +116,8 @@ public final class MirrorBenchmark {
     if (!mirrorFirst) {
       mirror = mirror(stack, source + "->" + mirrorTarget, n, "--pulsarSubscription=bench-mirror");
     }
+    pubsub.delete(rawTarget);
+    pubsub.delete(mirrorTarget);
     Map<String, Double> rates = new LinkedHashMap<>();
     rates.put(RAW_TO_PUBSUB, raw);
     rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s)"
@@ -138,6 +140,8 @@ public final class MirrorBenchmark {
     if (!mirrorFirst) {
       mirror = mirror(stack, route, n, "--pulsarSubscription=unused");
     }
+    pubsub.delete(sourceTopic, pubsub.subscription("bench-src-raw-" + run), pubsub.subscription("bench-src-mirror-"
+        + run));
     Map<String, Double> rates = new LinkedHashMap<>();
     rates.put(RAW_TO_PULSAR, raw);
     rates.put("mirror on the Flink runner (checkpoints " + checkpointSeconds() + " s, effectively-once)"
