@@ -10,6 +10,7 @@ import dev.astrabridge.bridge.options.Settings;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,12 @@ public final class BridgeMain {
         // the Flink runner refreshes a source's Beam metrics after every read (ReaderInvocationUtil): a fifth of the
         // mirror's task-thread CPU (JFR). Our meters record to Micrometer too (--prometheusPort), so nothing is lost.
         flink.setDisableMetrics(true);
+        // Beam logs once per JVM when a metric is updated with no metrics container, which every Beam counter now is:
+        // let that line be the warning "metrics not supported" here, not an ERROR from the first task
+        MetricsEnvironment.setMetricsSupported(false);
+        MetricsEnvironment.getCurrentContainer();
+        LOG.info("Flink: Beam metrics are not forwarded to Flink (--flinkBeamMetrics=false); the bridge's meters are"
+            + " on --prometheusPort");
       }
       if (settings.mode == Settings.Mode.MIRROR && flink.getMaxBundleSize() == BEAM_FLINK_MAX_BUNDLE_SIZE) {
         // every bundle of the mirror ends waiting for the target's acknowledgements (nothing is acknowledged at the
