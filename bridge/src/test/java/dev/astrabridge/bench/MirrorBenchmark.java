@@ -168,10 +168,7 @@ public final class MirrorBenchmark {
       List<Double> rates = new ArrayList<>(rounds.get(i).values());
       ratios.add(rates.get(1) / rates.get(0));
     }
-    List<Double> sorted = new ArrayList<>(ratios);
-    sorted.sort(null);
-    double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
-        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+    double median = PulsarBenchmark.median(ratios);
     System.out.printf("%s: mirror/raw per round %s → median %.0f%%%n", what, ratios.stream()
         .map(r -> String.format("%.0f%%", 100 * r)).collect(java.util.stream.Collectors.joining(", ")), 100 * median);
   }

@@ -119,9 +119,21 @@ public final class PulsarBenchmark {
     for (Map<String, Double> r : rounds) {
       ratios.add(r.get(what) / r.get(raw));
     }
-    ratios.sort(null);
-    int k = ratios.size();
-    return k % 2 == 1 ? ratios.get(k / 2) : (ratios.get(k / 2 - 1) + ratios.get(k / 2)) / 2;
+    return median(ratios);
+  }
+
+  /** The median of the values (the mean of the middle two for an even count). */
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int k = sorted.size();
+    return k % 2 == 1 ? sorted.get(k / 2) : (sorted.get(k / 2 - 1) + sorted.get(k / 2)) / 2;
+  }
+
+  /** How many messages the write to this topic has seen acknowledged (its default meter, all workers of the JVM). */
+  static double acknowledged(String topic) {
+    return io.micrometer.core.instrument.search.Search.in(io.micrometer.core.instrument.Metrics.globalRegistry)
+        .name("pulsar.published").tag("topic", topic).counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   static void print(String what, Map<String, Double> rates) {
@@ -252,8 +264,7 @@ public final class PulsarBenchmark {
     AtomicLong firstAck = new AtomicLong();
     Thread watcher = new Thread(() -> {
       while (acked.get() == 0 && !Thread.currentThread().isInterrupted()) {
-        double count = io.micrometer.core.instrument.search.Search.in(io.micrometer.core.instrument.Metrics.globalRegistry)
-            .name("pulsar.published").tag("topic", topic).counters().stream().mapToDouble(c -> c.count()).sum();
+        double count = acknowledged(topic);
         if (count > 0) {
           firstAck.compareAndSet(0, System.nanoTime());
         }
@@ -274,9 +285,7 @@ public final class PulsarBenchmark {
     long end = System.nanoTime();
     watcher.interrupt();
     watcher.join();
-    if (acked.get() == 0 && io.micrometer.core.instrument.search.Search.in(
-        io.micrometer.core.instrument.Metrics.globalRegistry).name("pulsar.published").tag("topic", topic).counters()
-        .stream().mapToDouble(c -> c.count()).sum() >= n) {
+    if (acked.get() == 0 && acknowledged(topic) >= n) {
       acked.set(end); // reached between the watcher's last look and the job's end
     }
     report((flink ? "flink" : "direct") + " write, until the job ended", n, (end - start) / 1e9);
