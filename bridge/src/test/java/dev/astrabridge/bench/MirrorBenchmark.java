@@ -56,8 +56,8 @@ import org.apache.pulsar.client.api.SubscriptionType;
  * <p>Rates are measured from the first message the target acknowledged to the last (the mirror job's start-up of a
  * few seconds is printed separately). The mirror counts through its own {@code mirror.published} meter (a message
  * counts once the target acknowledged it), the raw relay through its publish callbacks. Pub/Sub is Google's emulator
- * on the same 2 cores: it bounds both relays. Messages have no ordering key: keyed Pub/Sub → Pulsar messages wait for
- * the watermark by design (see Sequencer), which measures PubsubIO's watermark, not relaying.
+ * on the same 2 cores: it bounds both relays. Messages have no ordering key: keyed Pub/Sub → Pulsar messages wait to
+ * be put in order by design (see Sequencer), which would measure that wait, not relaying.
  */
 public final class MirrorBenchmark {
   static final int PAYLOAD = 200;

@@ -92,7 +92,7 @@ public final class MirrorPipeline {
                   String.valueOf(m.getKey() != null ? m.getKey() : m.getMessageId()).hashCode(), shards), m)))
           .setCoder(KvCoder.of(VarIntCoder.of(), AvroCoder.of(BridgeMessage.class)))
           .apply(effectivelyOnce ? "Order and sequence" : "Order", ParDo.of(new Sequencer(shardPrefix(route.source),
-              effectivelyOnce)))
+              effectivelyOnce, settings.mirrorOrderMaxWait, meters(route, options))))
           .setCoder(AvroCoder.of(BridgeMessage.class));
       if (effectivelyOnce) {
         // the writer needs each shard's ids in order (the broker drops a lower id after a higher one); this step's

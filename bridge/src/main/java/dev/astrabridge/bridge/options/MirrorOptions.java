@@ -66,4 +66,14 @@ public interface MirrorOptions extends PipelineOptions {
   Integer getMirrorShards();
 
   void setMirrorShards(Integer value);
+
+  @Description("Pub/Sub to Pulsar: how long a message with an ordering key waits at most to be put back in publish"
+      + " order (it leaves sooner when the source watermark passes its publish time; PubsubIO's watermark trails by up to"
+      + " a minute, or stops when a reader got nothing). Messages of one key reaching the job further apart than this"
+      + " may leave out of order (counted in mirror_order_late). A duration: 500ms, 10s, 1m")
+  @Default.String("10s")
+  @TemplateRegex("^(\\d+(ms|s|m|h|d)|P[0-9A-Z.]+)$")
+  String getMirrorOrderMaxWait();
+
+  void setMirrorOrderMaxWait(String value);
 }

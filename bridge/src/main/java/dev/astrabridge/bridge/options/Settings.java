@@ -67,6 +67,8 @@ public final class Settings {
   public final Duration dedupDuration;
   public final String deadLetter;
   public final List<MirrorRoute> mirrorRoutes = new ArrayList<>();
+  /** Mirror mode: how long a keyed Pub/Sub message waits at most to be put back in order; null in other modes. */
+  public final Duration mirrorOrderMaxWait;
   public final FileFormat fileFormat;
   public final Schema exportSchema;
   public final DefaultConsistencyLevel readConsistency;
@@ -109,6 +111,10 @@ public final class Settings {
     }
     if (mirror) {
       mirrorOptions(o);
+    }
+    mirrorOrderMaxWait = mirror ? duration("mirrorOrderMaxWait", o.getMirrorOrderMaxWait()) : null;
+    if (mirrorOrderMaxWait != null && mirrorOrderMaxWait.getMillis() < 1) {
+      problems.add("--mirrorOrderMaxWait=" + o.getMirrorOrderMaxWait() + ": more than 0, e.g. 10s");
     }
     boolean needsAstraDb = ingest || load || export || deadLetterOption.startsWith("cassandra:");
     astraDb = needsAstraDb ? astraDbConnection(o) : null;

@@ -100,7 +100,11 @@ class MirrorIT {
       // Pub/Sub → Pulsar: exactly once, attributes → properties, ordering key → key, event_time → event time
       List<Message<byte[]>> relayedToPulsar = onPulsar.stream().filter(m -> "pubsub".equals(m.getProperty("side")))
           .collect(Collectors.toList());
-      assertThat(relayedToPulsar).hasSize(N);
+      String toPulsarRoute = "route=\"" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic + "\"";
+      assertThat(relayedToPulsar).as("relayed Pub/Sub → Pulsar; the route's meters: received %s, loop-skipped %s,"
+              + " released by maxWait %s, published %s", Scrape.value("mirror_received_total", toPulsarRoute),
+          Scrape.value("mirror_loop_skipped_total", toPulsarRoute), Scrape.value("mirror_order_overdue_total", toPulsarRoute),
+          Scrape.value("mirror_published_total", toPulsarRoute)).hasSize(N);
       Map<Integer, Message<byte[]>> pulsarBySeq = new HashMap<>();
       relayedToPulsar.forEach(m -> pulsarBySeq.put(Integer.parseInt(m.getProperty("seq")), m));
       assertThat(pulsarBySeq).hasSize(N);
@@ -121,7 +125,7 @@ class MirrorIT {
 
       // the metrics per route and direction, through the job's Prometheus endpoint: each side received its own N
       // (relayed) and the N relayed from the other side (stopped by the loop guard)
-      String toPulsar = "route=\"" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic + "\"";
+      String toPulsar = toPulsarRoute;
       String toPubsub = "route=\"" + pulsarTopic + "->" + topic + "\"";
       for (String route : List.of(toPulsar, toPubsub)) {
         assertThat(Scrape.value("mirror_received_total", route)).as(route).isEqualTo(2 * N);
@@ -131,6 +135,42 @@ class MirrorIT {
         assertThat(Scrape.value("mirror_relay_latency_seconds_count", route)).as(route).isEqualTo(N);
       }
       assertThat(Scrape.value("mirror_published_total", "direction=\"pubsub-to-pulsar\"", toPulsar)).isEqualTo(N);
+    } finally {
+      if (job != null) {
+        job.cancel();
+      }
+    }
+  }
+
+  /**
+   * A burst of keyed messages on a subscription that then stays quiet: with 8 PubsubIO readers (2 workers × 4) some get
+   * none, and such a reader holds the watermark at the beginning of time for good; the messages must still arrive, in
+   * per-key order, within the order step's maxWait (set to 3 s here) instead of waiting for the watermark.
+   */
+  @Test
+  void aBurstOnAQuietSubscriptionArrivesWithoutTheWatermark(LocalStack stack) throws Exception {
+    int n = 300;
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String pulsarTopic = stack.pulsarTopic("mirror", "quiet-it-" + suffix);
+    stack.createPartitionedTopic(pulsarTopic, 2);
+    PipelineResult job = null;
+    try (PubsubTestClient pubsub = new PubsubTestClient(stack); PulsarClient client = MirrorTestSupport.client(stack)) {
+      String topic = pubsub.createTopic("quiet-it-" + suffix, "quiet-it-bridge-" + suffix);
+      List<PubsubMessage> burst = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        burst.add(PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("quiet-" + i)).setOrderingKey("q" + i % 5)
+            .putAttributes("seq", String.valueOf(i)).build());
+      }
+      pubsub.publishAll(topic, burst);
+      String route = pubsub.subscription("quiet-it-bridge-" + suffix) + "->" + pulsarTopic;
+      job = MirrorTestSupport.run(stack, "--bridgeId=quiet-it", "--pulsarSubscription=quiet-it",
+          "--prometheusPort=" + Scrape.freePort(), "--mirrorOrderMaxWait=3s", "--mirrorRoutes=" + route);
+      List<Message<byte[]>> relayed = MirrorTestSupport.drain(client, pulsarTopic, n, 120, 5);
+      String meters = "route=\"" + route + "\"";
+      assertThat(relayed).as("relayed within 2 minutes; released by maxWait: %s, received: %s",
+          Scrape.value("mirror_order_overdue_total", meters), Scrape.value("mirror_received_total", meters)).hasSize(n);
+      assertInOrderPerKey(relayed.stream().map(m -> new String[] {m.getKey(), m.getProperty("seq")})
+          .collect(Collectors.toList()), "Pulsar (a burst relayed from Pub/Sub)");
     } finally {
       if (job != null) {
         job.cancel();

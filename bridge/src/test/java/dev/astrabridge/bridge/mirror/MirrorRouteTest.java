@@ -81,7 +81,8 @@ class MirrorRouteTest {
   void badMirrorOptionsFailAtStartNamingEachOptionAndWhatIsValid() {
     BridgeOptions options = PipelineOptionsFactory.fromArgs("--mode=mirror", "--pulsarServiceUrl=pulsar+ssl://h:6651",
         "--mirrorRoutes=projects/p/subscriptions/s->projects/p/topics/t", "--mirrorDirection=sideways",
-        "--bridgeId=has space", "--mirrorShards=0", "--mirrorAttributeOverflow=drop", "--pulsarSplitOnWorkers=sometimes")
+        "--bridgeId=has space", "--mirrorShards=0", "--mirrorAttributeOverflow=drop", "--pulsarSplitOnWorkers=sometimes",
+        "--mirrorOrderMaxWait=0s")
         .as(BridgeOptions.class);
     assertThatThrownBy(() -> BridgeMain.build(options))
         .hasMessageContaining("--mirrorDirection=sideways: valid: both, pubsub-to-pulsar, pulsar-to-pubsub")
@@ -90,6 +91,7 @@ class MirrorRouteTest {
         .hasMessageContaining("--bridgeId=has space")
         .hasMessageContaining("--mirrorShards=0: 1 to 1024")
         .hasMessageContaining("--mirrorAttributeOverflow=drop: valid: dead-letter, pack")
-        .hasMessageContaining("--pulsarSplitOnWorkers=sometimes: auto, true or false");
+        .hasMessageContaining("--pulsarSplitOnWorkers=sometimes: auto, true or false")
+        .hasMessageContaining("--mirrorOrderMaxWait=0s: more than 0, e.g. 10s");
   }
 }
