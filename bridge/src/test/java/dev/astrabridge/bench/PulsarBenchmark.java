@@ -209,7 +209,7 @@ public final class PulsarBenchmark {
     if (flink) {
       FlinkPipelineOptions o = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
       o.setRunner(FlinkRunner.class);
-      o.setParallelism(2);
+      o.setParallelism(Integer.getInteger("flink.parallelism", 2));
       o.setFasterCopy(true);
       o.setStreaming(streaming);
       o.setMaxBundleSize(100_000L);

@@ -7,6 +7,7 @@ import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +48,11 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private transient SharedPerJvm<org.apache.pulsar.client.api.PulsarClient>.Lease lease;
   private transient List<SharedPerJvm<Producer<byte[]>>.Lease> producerLeases;
   private transient Map<String, Producer<byte[]>> producers;
-  private transient List<Pending> pending;
+  private transient Producer<byte[]> unsharded;
+  /** Sends of this bundle not yet settled, oldest first. */
+  private transient ArrayDeque<Pending> pending;
+  /** Sends of this bundle that failed, handled (retried or dead-lettered) when the bundle finishes. */
+  private transient List<Pending> failed;
 
   private static final class Pending {
     final BridgeMessage message;
@@ -56,6 +61,8 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     final String shard;
     final Long sequence;
     CompletableFuture<MessageId> future;
+    /** How the last attempt failed, once settled as failed. */
+    Throwable error;
     int attempts = 1;
     /** When the broker acknowledged it (set by the send's completion), 0 before. */
     volatile long ackedAtMillis;
@@ -91,7 +98,8 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
   @StartBundle
   public void startBundle() {
-    pending = new ArrayList<>();
+    pending = new ArrayDeque<>();
+    failed = new ArrayList<>();
   }
 
   private String producerKey(String shard) {
@@ -103,12 +111,18 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   }
 
   private Producer<byte[]> producer(String shard) throws PulsarClientException {
+    if (shard.isEmpty() && unsharded != null) {
+      return unsharded; // the plain write's one producer, without a map lookup per message
+    }
     Producer<byte[]> producer = producers.get(shard);
     if (producer == null) {
       SharedPerJvm<Producer<byte[]>>.Lease held = PulsarProducers.PRODUCERS.acquire(producerKey(shard), () -> newProducer(shard));
       producerLeases.add(held);
       producer = held.get();
       producers.put(shard, producer);
+      if (shard.isEmpty()) {
+        unsharded = producer;
+      }
     }
     return producer;
   }
@@ -145,7 +159,7 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
     @ProcessElement
     public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                               MultiOutputReceiver out) throws PulsarClientException {
+                               MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
       process(message, timestamp, window, out);
     }
   }
@@ -160,13 +174,13 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     @ProcessElement
     @RequiresStableInput
     public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                               MultiOutputReceiver out) throws PulsarClientException {
+                               MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
       process(message, timestamp, window, out);
     }
   }
 
   final void process(BridgeMessage message, Instant timestamp, BoundedWindow window,
-                     MultiOutputReceiver out) throws PulsarClientException {
+                     MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
     String shard = "";
     Long sequence = null;
     if (effectivelyOnce()) {
@@ -183,6 +197,46 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     Pending p = new Pending(message, timestamp, window, shard, sequence);
     send(p);
     pending.add(p);
+    if (pending.size() >= 2 * spec.maxPendingMessages()) {
+      // a bundle can be a whole partition (Flink batch): holding every send until it ends kept hundreds of thousands
+      // of messages alive (young-GC pauses of 0.1-0.36 s each, measured) and unbounded memory. Settle the older half:
+      // the producer has at most maxPendingMessages in flight, so most of them are already acknowledged
+      settle(spec.maxPendingMessages());
+    }
+  }
+
+  /**
+   * Settles the oldest sends until at most {@code keep} remain: waits for each in send order, counts the acknowledged
+   * ones and sets the failed ones aside for {@link #finishBundle}.
+   */
+  private void settle(int keep) throws InterruptedException, PulsarClientException {
+    while (pending.size() > keep) {
+      Pending p = pending.poll();
+      Throwable error = outcome(p.future);
+      if (error == null) {
+        acknowledged(p);
+      } else if (effectivelyOnce() && !isTooLarge(error)) {
+        throw effectivelyOnceFailure(error);
+      } else {
+        p.error = error;
+        failed.add(p);
+      }
+    }
+  }
+
+  private PulsarClientException effectivelyOnceFailure(Throwable error) {
+    // resending out of sequence order would make the broker drop it as a duplicate: fail, let the runner replay
+    return new PulsarClientException("effectively-once send to " + spec.topic() + " failed; the bundle fails so the"
+        + " runner replays it: " + DeadLetters.describe(error));
+  }
+
+  /** The Beam halves of an acknowledged send (the Micrometer halves were taken in the send's callback). */
+  private void acknowledged(Pending p) {
+    sent.incBeam();
+    if (p.message.getPublishTime() != null) {
+      long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis();
+      latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
+    }
   }
 
   private void send(Pending p) throws PulsarClientException {
@@ -222,26 +276,18 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     for (Producer<byte[]> producer : producers.values()) {
       producer.flushAsync();
     }
-    List<Pending> remaining = pending;
+    settle(0);
+    List<Pending> remaining = failed;
+    failed = new ArrayList<>();
     while (!remaining.isEmpty()) {
       List<Pending> retry = new ArrayList<>();
       for (Pending p : remaining) {
-        Throwable error = outcome(p.future);
-        if (error == null) {
-          sent.incBeam();
-          if (p.message.getPublishTime() != null) {
-            long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis();
-            latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
-          }
-          continue;
-        }
+        Throwable error = p.error;
         if (isTooLarge(error)) {
           deadLetter(context, p, "the message (" + p.message.getPayload().remaining() + " bytes) is larger than the"
               + " broker accepts: " + DeadLetters.describe(error));
         } else if (effectivelyOnce()) {
-          // resending out of sequence order would make the broker drop it as a duplicate: fail, let the runner replay
-          throw new PulsarClientException("effectively-once send to " + spec.topic() + " failed; the bundle fails so"
-              + " the runner replays it: " + DeadLetters.describe(error));
+          throw effectivelyOnceFailure(error);
         } else if (p.attempts < spec.maxAttempts()) {
           p.attempts++;
           send(p);
@@ -255,9 +301,16 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
           producer.flushAsync();
         }
       }
-      remaining = retry;
+      remaining = new ArrayList<>();
+      for (Pending p : retry) {
+        p.error = outcome(p.future);
+        if (p.error == null) {
+          acknowledged(p);
+        } else {
+          remaining.add(p);
+        }
+      }
     }
-    pending.clear();
   }
 
   private void deadLetter(FinishBundleContext context, Pending p, String reason) {
@@ -282,7 +335,15 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
         || message.contains("exceeds the max") || message.contains("message size is bigger");
   }
 
-  private static byte[] bytes(ByteBuffer buffer) {
+  /**
+   * The payload's bytes: the array itself when the buffer wraps all of it (a Pulsar or Avro-decoded payload; nothing
+   * writes into an element's payload), else a copy.
+   */
+  static byte[] bytes(ByteBuffer buffer) {
+    if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+        && buffer.remaining() == buffer.array().length) {
+      return buffer.array();
+    }
     ByteBuffer b = buffer.duplicate();
     byte[] out = new byte[b.remaining()];
     b.get(out);
@@ -295,6 +356,7 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
       producerLeases.forEach(held -> held.close());
       producerLeases.clear();
       producers.clear();
+      unsharded = null;
     }
     if (lease != null) {
       lease.close();

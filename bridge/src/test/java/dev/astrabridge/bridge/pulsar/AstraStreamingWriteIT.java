@@ -121,12 +121,19 @@ class AstraStreamingWriteIT {
   @Test
   void aMessageOverTheBrokerLimitIsDeadLetteredAndTheRestIsWritten(LocalStack stack) throws Exception {
     String topic = PulsarTestSupport.topic(stack, "mirror", "oversize");
-    BridgeMessage huge = envelope(1);
-    huge.setPayload(ByteBuffer.wrap(new byte[6 * 1024 * 1024])); // the broker's maxMessageSize is 5 MiB
+    List<BridgeMessage> input = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      input.add(envelope(i));
+    }
+    input.get(10).setPayload(ByteBuffer.wrap(new byte[6 * 1024 * 1024])); // the broker's maxMessageSize is 5 MiB
     Pipeline pipeline = PulsarTestSupport.batchPipeline();
-    PCollection<DeadLetter> dead = pipeline.apply(Create.of(List.of(envelope(0), huge, envelope(2)))
-            .withCoder(AvroCoder.of(BridgeMessage.class)))
-        .apply(AstraStreamingIO.write().withConnection(PulsarTestSupport.connection(stack)).withTopic(topic));
+    // one bundle of 50 (the list travels as one element) with at most 2 sends in flight: the write settles its older
+    // sends while the bundle runs (as it must for a bundle that is a whole partition), the failed one among them
+    PCollection<DeadLetter> dead = pipeline.apply(Create.of(List.<List<BridgeMessage>>of(input))
+            .withCoder(org.apache.beam.sdk.coders.ListCoder.of(AvroCoder.of(BridgeMessage.class))))
+        .apply(org.apache.beam.sdk.transforms.Flatten.iterables()).setCoder(AvroCoder.of(BridgeMessage.class))
+        .apply(AstraStreamingIO.write().withConnection(PulsarTestSupport.connection(stack)).withTopic(topic)
+            .withMaxPendingMessages(2));
     PulsarTestSupport.collect(dead, "oversize");
     pipeline.run().waitUntilFinish();
 
@@ -134,10 +141,11 @@ class AstraStreamingWriteIT {
       assertThat(d.getStage()).isEqualTo("relay");
       assertThat(d.getError()).contains("larger than the broker accepts");
       assertThat(d.getMessage().getPayload().remaining()).isEqualTo(6 * 1024 * 1024);
+      assertThat(d.getMessage().getMessageId()).isEqualTo("src-10");
       assertThat(d.getTarget()).isEqualTo(topic);
     });
     try (PulsarClient client = PulsarTestSupport.client(stack)) {
-      assertThat(drain(client, topic, 2000)).hasSize(2);
+      assertThat(drain(client, topic, 2000)).extracting(m -> m.getProperty("n")).hasSize(49).doesNotContain("10");
     }
   }
 }
