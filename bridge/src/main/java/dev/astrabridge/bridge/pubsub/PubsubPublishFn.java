@@ -19,6 +19,7 @@ import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,7 +47,10 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
   private final StageMeters.Latency latency;
 
   private transient Map<String, SharedPerJvm<Publisher>.Lease> publishers;
-  private transient List<Pending> pending;
+  /** Publishes of this bundle not yet settled, oldest first. */
+  private transient ArrayDeque<Pending> pending;
+  /** Publishes of this bundle that failed, retried or dead-lettered when the bundle finishes (in publish order). */
+  private transient List<Pending> failed;
 
   private static final class Pending {
     final BridgeMessage message;
@@ -55,6 +59,8 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     final Instant timestamp;
     final BoundedWindow window;
     ApiFuture<String> future;
+    /** How the last attempt failed, once settled as failed. */
+    Throwable error;
     int attempts = 1;
     /** When Pub/Sub acknowledged it (set by the acknowledgement callback), 0 before. */
     volatile long ackedAtMillis;
@@ -84,7 +90,8 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
 
   @StartBundle
   public void startBundle() {
-    pending = new ArrayList<>();
+    pending = new ArrayDeque<>();
+    failed = new ArrayList<>();
   }
 
   private Publisher publisher(String topic) {
@@ -129,7 +136,7 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
 
   @ProcessElement
   public void process(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                      MultiOutputReceiver out) {
+                      MultiOutputReceiver out) throws InterruptedException {
     String topic;
     try {
       topic = topicFn.apply(message);
@@ -165,6 +172,35 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     Pending p = new Pending(message, pubsub.build(), topic, timestamp, window);
     send(publisher(topic), p);
     pending.add(p);
+    if (pending.size() >= 2 * spec.maxUnsettled()) {
+      // a bundle can be a whole partition (an export on Flink batch): do not keep every message until it ends
+      settle(spec.maxUnsettled());
+    }
+  }
+
+  /**
+   * Settles the oldest publishes until at most {@code keep} remain: waits for each in publish order, counts the
+   * acknowledged ones and sets the failed ones aside for {@link #finishBundle}.
+   */
+  private void settle(int keep) throws InterruptedException {
+    while (pending.size() > keep) {
+      Pending p = pending.poll();
+      p.error = outcome(p.future);
+      if (p.error == null) {
+        acknowledged(p);
+      } else {
+        failed.add(p);
+      }
+    }
+  }
+
+  /** The Beam halves of an acknowledged publish (the Micrometer halves were taken by its callback). */
+  private void acknowledged(Pending p) {
+    published.incBeam();
+    if (p.message.getPublishTime() != null) {
+      long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis(); // callback may lag get()
+      latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
+    }
   }
 
   /**
@@ -196,22 +232,17 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     for (SharedPerJvm<Publisher>.Lease lease : publishers.values()) {
       lease.get().publishAllOutstanding();
     }
-    List<Pending> remaining = pending;
+    settle(0);
+    List<Pending> remaining = failed;
+    failed = new ArrayList<>();
     while (!remaining.isEmpty()) {
       List<Pending> retry = new ArrayList<>();
       for (Pending p : remaining) {
-        Throwable error = outcome(p.future);
-        if (error == null) {
-          published.incBeam(); // the Micrometer half was counted by the acknowledgement callback
-          if (p.message.getPublishTime() != null) {
-            long acked = p.ackedAtMillis > 0 ? p.ackedAtMillis : System.currentTimeMillis(); // callback may lag get()
-            latency.recordBeamMillis(acked - p.message.getPublishTime().toEpochMilli());
-          }
-        } else if (p.attempts < spec.maxAttempts() && retryable(error)) {
+        if (p.attempts < spec.maxAttempts() && retryable(p.error)) {
           retry.add(p);
         } else {
           context.output(deadLetterTag, DeadLetters.builder(p.message, DeadLetters.RELAY, "publish to " + p.topic
-              + " failed after " + p.attempts + " attempt(s): " + DeadLetters.describe(error))
+              + " failed after " + p.attempts + " attempt(s): " + DeadLetters.describe(p.error))
               .setTarget(p.topic).setAttempts(p.attempts).build(), p.timestamp, p.window);
           deadLettered.inc();
         }
@@ -225,9 +256,16 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
         p.attempts++;
         send(publisher, p);
       }
-      remaining = retry;
+      remaining = new ArrayList<>();
+      for (Pending p : retry) {
+        p.error = outcome(p.future);
+        if (p.error == null) {
+          acknowledged(p);
+        } else {
+          remaining.add(p);
+        }
+      }
     }
-    pending.clear();
   }
 
   private static boolean retryable(Throwable error) {

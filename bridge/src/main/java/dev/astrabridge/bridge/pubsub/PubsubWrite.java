@@ -50,7 +50,8 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
         .setMaxAttempts(3)
         .setBatchingMaxMessages(1000)
         .setBatchingMaxDelay(Duration.millis(5))
-        .setMeters(StageMeters.of("pubsub", "pubsub"));
+        .setMeters(StageMeters.of("pubsub", "pubsub"))
+        .setMaxUnsettled(10_000);
   }
 
   private static final Pattern TOPIC = Pattern.compile("projects/[^/]+/topics/[^/]+");
@@ -83,6 +84,8 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
 
   abstract StageMeters meters();
 
+  abstract int maxUnsettled();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -107,6 +110,8 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
 
     abstract Builder setMeters(StageMeters v);
 
+    abstract Builder setMaxUnsettled(int v);
+
     abstract PubsubWrite build();
   }
 
@@ -129,6 +134,18 @@ public abstract class PubsubWrite extends PTransform<PCollection<BridgeMessage>,
       throw new IllegalArgumentException("withMaxAttempts: at least 1, got " + attempts);
     }
     return toBuilder().setMaxAttempts(attempts).build();
+  }
+
+  /**
+   * Publishes a bundle keeps unsettled (default 10,000): at twice this many the oldest are awaited, counted and set
+   * aside if they failed (retried or dead-lettered when the bundle ends), so a bundle as big as a whole partition (an
+   * export on Flink batch) does not keep every message until it ends. A mirror's bundles (up to 10,000) never wait.
+   */
+  public PubsubWrite withMaxUnsettled(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("withMaxUnsettled: at least 1, got " + max);
+    }
+    return toBuilder().setMaxUnsettled(max).build();
   }
 
   public PubsubWrite withBatching(int maxMessages, Duration maxDelay) {

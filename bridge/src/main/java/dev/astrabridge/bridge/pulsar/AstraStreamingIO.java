@@ -460,6 +460,11 @@ public final class AstraStreamingIO {
       return toBuilder().setBatchingMaxPublishDelay(maxPublishDelay).setBatchingMaxMessages(maxMessages).build();
     }
 
+    /**
+     * Sends in flight per producer (then {@code send} waits; default 10,000). Also bounds what a bundle keeps: once
+     * twice this many of its sends are unsettled, the oldest are awaited, counted and set aside if they failed, so a
+     * bundle as big as a whole partition (Flink batch) does not keep every message alive until it ends.
+     */
     public Write withMaxPendingMessages(int max) {
       return toBuilder().setMaxPendingMessages(max).build();
     }

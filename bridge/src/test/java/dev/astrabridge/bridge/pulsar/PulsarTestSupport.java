@@ -50,13 +50,13 @@ public final class PulsarTestSupport {
     return Pipeline.create(options);
   }
 
-  static Pipeline batchPipeline() {
+  public static Pipeline batchPipeline() {
     DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
     options.setRunner(DirectRunner.class);
     return Pipeline.create(options);
   }
 
-  static <T> void collect(PCollection<T> values, String key) {
+  public static <T> void collect(PCollection<T> values, String key) {
     COLLECTED.put(key, Collections.synchronizedList(new ArrayList<>()));
     values.apply("Collect " + key, ParDo.of(new DoFn<T, Void>() {
       @ProcessElement
@@ -67,7 +67,7 @@ public final class PulsarTestSupport {
   }
 
   @SuppressWarnings("unchecked")
-  static <T> List<T> collected(String key) {
+  public static <T> List<T> collected(String key) {
     synchronized (COLLECTED.get(key)) {
       return new ArrayList<>((List<T>) (List<?>) COLLECTED.get(key));
     }
