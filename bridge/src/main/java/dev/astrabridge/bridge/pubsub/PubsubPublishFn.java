@@ -14,12 +14,12 @@ import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.astradb.connect.SharedPerJvm;
 import dev.astrabridge.bridge.metrics.StageMeters;
+import dev.astrabridge.bridge.publish.UnsettledSends;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,8 +47,8 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
   private final StageMeters.Latency latency;
 
   private transient Map<String, SharedPerJvm<Publisher>.Lease> publishers;
-  /** Publishes of this bundle not yet settled, oldest first. */
-  private transient ArrayDeque<Pending> pending;
+  /** Publishes of this bundle not yet settled (at most about 2 × maxUnsettled). */
+  private transient UnsettledSends<Pending> sends;
   /** Publishes of this bundle that failed, retried or dead-lettered when the bundle finishes (in publish order). */
   private transient List<Pending> failed;
 
@@ -90,7 +90,7 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
 
   @StartBundle
   public void startBundle() {
-    pending = new ArrayDeque<>();
+    sends = new UnsettledSends<>(spec.maxUnsettled(), p -> outcome(p.future), this::settled);
     failed = new ArrayList<>();
   }
 
@@ -136,7 +136,7 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
 
   @ProcessElement
   public void process(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                      MultiOutputReceiver out) throws InterruptedException {
+                      MultiOutputReceiver out) throws Exception {
     String topic;
     try {
       topic = topicFn.apply(message);
@@ -171,26 +171,16 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
     }
     Pending p = new Pending(message, pubsub.build(), topic, timestamp, window);
     send(publisher(topic), p);
-    pending.add(p);
-    if (pending.size() >= 2 * spec.maxUnsettled()) {
-      // a bundle can be a whole partition (an export on Flink batch): do not keep every message until it ends
-      settle(spec.maxUnsettled());
-    }
+    sends.add(p);
   }
 
-  /**
-   * Settles the oldest publishes until at most {@code keep} remain: waits for each in publish order, counts the
-   * acknowledged ones and sets the failed ones aside for {@link #finishBundle}.
-   */
-  private void settle(int keep) throws InterruptedException {
-    while (pending.size() > keep) {
-      Pending p = pending.poll();
-      p.error = outcome(p.future);
-      if (p.error == null) {
-        acknowledged(p);
-      } else {
-        failed.add(p);
-      }
+  /** A publish settled (in publish order): counted when acknowledged, set aside for {@link #finishBundle} if failed. */
+  private void settled(Pending p, Throwable error) {
+    if (error == null) {
+      acknowledged(p);
+    } else {
+      p.error = error;
+      failed.add(p);
     }
   }
 
@@ -227,19 +217,21 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
   }
 
   @FinishBundle
-  public void finishBundle(FinishBundleContext context) throws InterruptedException {
-    // the bundle waits for every acknowledgement: send the publishers' partial batches now, not after their delay
-    for (SharedPerJvm<Publisher>.Lease lease : publishers.values()) {
-      lease.get().publishAllOutstanding();
-    }
-    settle(0);
-    List<Pending> remaining = failed;
-    failed = new ArrayList<>();
-    while (!remaining.isEmpty()) {
-      List<Pending> retry = new ArrayList<>();
-      for (Pending p : remaining) {
+  public void finishBundle(FinishBundleContext context) throws Exception {
+    publishAllOutstanding();
+    sends.settleAll();
+    while (!failed.isEmpty()) {
+      List<Pending> again = failed;
+      failed = new ArrayList<>();
+      for (Pending p : again) { // in publish order, so per-key order holds: a failed key is paused until resumed
         if (p.attempts < spec.maxAttempts() && retryable(p.error)) {
-          retry.add(p);
+          Publisher publisher = publisher(p.topic);
+          if (!p.pubsub.getOrderingKey().isEmpty()) {
+            publisher.resumePublish(p.pubsub.getOrderingKey());
+          }
+          p.attempts++;
+          send(publisher, p);
+          sends.add(p);
         } else {
           context.output(deadLetterTag, DeadLetters.builder(p.message, DeadLetters.RELAY, "publish to " + p.topic
               + " failed after " + p.attempts + " attempt(s): " + DeadLetters.describe(p.error))
@@ -247,24 +239,15 @@ final class PubsubPublishFn extends DoFn<BridgeMessage, Void> {
           deadLettered.inc();
         }
       }
-      // in publish order, so per-key order holds: a failed key is paused by the publisher until resumed
-      for (Pending p : retry) {
-        Publisher publisher = publisher(p.topic);
-        if (!p.pubsub.getOrderingKey().isEmpty()) {
-          publisher.resumePublish(p.pubsub.getOrderingKey());
-        }
-        p.attempts++;
-        send(publisher, p);
-      }
-      remaining = new ArrayList<>();
-      for (Pending p : retry) {
-        p.error = outcome(p.future);
-        if (p.error == null) {
-          acknowledged(p);
-        } else {
-          remaining.add(p);
-        }
-      }
+      publishAllOutstanding();
+      sends.settleAll();
+    }
+  }
+
+  /** Sends the publishers' partial batches now: the bundle waits for them, not for their batching delay. */
+  private void publishAllOutstanding() {
+    for (SharedPerJvm<Publisher>.Lease lease : publishers.values()) {
+      lease.get().publishAllOutstanding();
     }
   }
 

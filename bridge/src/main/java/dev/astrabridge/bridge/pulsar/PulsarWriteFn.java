@@ -2,12 +2,12 @@ package dev.astrabridge.bridge.pulsar;
 
 import dev.astrabridge.astradb.connect.SharedPerJvm;
 import dev.astrabridge.bridge.metrics.StageMeters;
+import dev.astrabridge.bridge.publish.UnsettledSends;
 import dev.astrabridge.schemas.envelope.BridgeMessage;
 import dev.astrabridge.schemas.envelope.DeadLetter;
 import dev.astrabridge.schemas.envelope.DeadLetters;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,8 +49,8 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
   private transient List<SharedPerJvm<Producer<byte[]>>.Lease> producerLeases;
   private transient Map<String, Producer<byte[]>> producers;
   private transient Producer<byte[]> unsharded;
-  /** Sends of this bundle not yet settled, oldest first. */
-  private transient ArrayDeque<Pending> pending;
+  /** Sends of this bundle not yet settled (at most about 2 × maxPendingMessages). */
+  private transient UnsettledSends<Pending> sends;
   /** Sends of this bundle that failed, handled (retried or dead-lettered) when the bundle finishes. */
   private transient List<Pending> failed;
 
@@ -98,7 +98,7 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
   @StartBundle
   public void startBundle() {
-    pending = new ArrayDeque<>();
+    sends = new UnsettledSends<>(spec.maxPendingMessages(), p -> outcome(p.future), this::settled);
     failed = new ArrayList<>();
   }
 
@@ -159,7 +159,7 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
     @ProcessElement
     public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                               MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
+                               MultiOutputReceiver out) throws Exception {
       process(message, timestamp, window, out);
     }
   }
@@ -174,13 +174,13 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     @ProcessElement
     @RequiresStableInput
     public void processElement(@Element BridgeMessage message, @Timestamp Instant timestamp, BoundedWindow window,
-                               MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
+                               MultiOutputReceiver out) throws Exception {
       process(message, timestamp, window, out);
     }
   }
 
   final void process(BridgeMessage message, Instant timestamp, BoundedWindow window,
-                     MultiOutputReceiver out) throws PulsarClientException, InterruptedException {
+                     MultiOutputReceiver out) throws Exception {
     String shard = "";
     Long sequence = null;
     if (effectivelyOnce()) {
@@ -196,31 +196,18 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
     }
     Pending p = new Pending(message, timestamp, window, shard, sequence);
     send(p);
-    pending.add(p);
-    if (pending.size() >= 2 * spec.maxPendingMessages()) {
-      // a bundle can be a whole partition (Flink batch): holding every send until it ends kept hundreds of thousands
-      // of messages alive (young-GC pauses of 0.1-0.36 s each, measured) and unbounded memory. Settle the older half:
-      // the producer has at most maxPendingMessages in flight, so most of them are already acknowledged
-      settle(spec.maxPendingMessages());
-    }
+    sends.add(p); // the producer has at most maxPendingMessages in flight: older sends are mostly acknowledged
   }
 
-  /**
-   * Settles the oldest sends until at most {@code keep} remain: waits for each in send order, counts the acknowledged
-   * ones and sets the failed ones aside for {@link #finishBundle}.
-   */
-  private void settle(int keep) throws InterruptedException, PulsarClientException {
-    while (pending.size() > keep) {
-      Pending p = pending.poll();
-      Throwable error = outcome(p.future);
-      if (error == null) {
-        acknowledged(p);
-      } else if (effectivelyOnce() && !isTooLarge(error)) {
-        throw effectivelyOnceFailure(error);
-      } else {
-        p.error = error;
-        failed.add(p);
-      }
+  /** A send settled (in send order): counted when acknowledged, set aside for {@link #finishBundle} when failed. */
+  private void settled(Pending p, Throwable error) throws PulsarClientException {
+    if (error == null) {
+      acknowledged(p);
+    } else if (effectivelyOnce() && !isTooLarge(error)) {
+      throw effectivelyOnceFailure(error); // at once: sending later ids after a lost one helps nobody
+    } else {
+      p.error = error;
+      failed.add(p);
     }
   }
 
@@ -273,43 +260,31 @@ abstract class PulsarWriteFn extends DoFn<BridgeMessage, Void> {
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) throws Exception {
-    for (Producer<byte[]> producer : producers.values()) {
-      producer.flushAsync();
-    }
-    settle(0);
-    List<Pending> remaining = failed;
-    failed = new ArrayList<>();
-    while (!remaining.isEmpty()) {
-      List<Pending> retry = new ArrayList<>();
-      for (Pending p : remaining) {
-        Throwable error = p.error;
-        if (isTooLarge(error)) {
+    flush();
+    sends.settleAll();
+    while (!failed.isEmpty()) {
+      List<Pending> again = failed;
+      failed = new ArrayList<>();
+      for (Pending p : again) {
+        if (isTooLarge(p.error)) {
           deadLetter(context, p, "the message (" + p.message.getPayload().remaining() + " bytes) is larger than the"
-              + " broker accepts: " + DeadLetters.describe(error));
-        } else if (effectivelyOnce()) {
-          throw effectivelyOnceFailure(error);
+              + " broker accepts: " + DeadLetters.describe(p.error));
         } else if (p.attempts < spec.maxAttempts()) {
           p.attempts++;
           send(p);
-          retry.add(p);
+          sends.add(p);
         } else {
-          deadLetter(context, p, "send failed after " + p.attempts + " attempts: " + DeadLetters.describe(error));
+          deadLetter(context, p, "send failed after " + p.attempts + " attempts: " + DeadLetters.describe(p.error));
         }
       }
-      if (!retry.isEmpty()) {
-        for (Producer<byte[]> producer : producers.values()) {
-          producer.flushAsync();
-        }
-      }
-      remaining = new ArrayList<>();
-      for (Pending p : retry) {
-        p.error = outcome(p.future);
-        if (p.error == null) {
-          acknowledged(p);
-        } else {
-          remaining.add(p);
-        }
-      }
+      flush();
+      sends.settleAll();
+    }
+  }
+
+  private void flush() {
+    for (Producer<byte[]> producer : producers.values()) {
+      producer.flushAsync();
     }
   }
 
