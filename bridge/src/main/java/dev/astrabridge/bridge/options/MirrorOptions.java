@@ -68,10 +68,11 @@ public interface MirrorOptions extends PipelineOptions {
   void setMirrorShards(Integer value);
 
   @Description("Pub/Sub to Pulsar: how long a message with an ordering key waits at most to be put back in publish"
-      + " order (it leaves sooner when the source watermark passes its publish time; PubsubIO's watermark trails by up to"
-      + " a minute, or stops when a reader got nothing). Messages of one key reaching the job further apart than this"
-      + " may leave out of order (counted in mirror_order_late). A duration: 500ms, 10s, 1m")
-  @Default.String("10s")
+      + " order. It normally leaves when the source watermark passes its publish time (PubsubIO's trails by up to a"
+      + " minute); this bound is for a watermark that stopped (a reader that got nothing holds it for good). Messages"
+      + " of one key reaching the job further apart than 3/4 of it may leave out of order (counted in"
+      + " mirror_order_late); a short bound buys latency with order. A duration: 30s, 2m")
+  @Default.String("2m")
   @TemplateRegex("^(\\d+(ms|s|m|h|d)|P[0-9A-Z.]+)$")
   String getMirrorOrderMaxWait();
 

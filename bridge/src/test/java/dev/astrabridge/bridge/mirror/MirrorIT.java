@@ -145,7 +145,8 @@ class MirrorIT {
   /**
    * A burst of keyed messages on a subscription that then stays quiet: with 8 PubsubIO readers (2 workers × 4) some get
    * none, and such a reader holds the watermark at the beginning of time for good; the messages must still arrive, in
-   * per-key order, within the order step's maxWait (set to 3 s here) instead of waiting for the watermark.
+   * per-key order, within the order step's maxWait (30 s here, 2 minutes by default) instead of waiting for the
+   * watermark.
    */
   @Test
   void aBurstOnAQuietSubscriptionArrivesWithoutTheWatermark(LocalStack stack) throws Exception {
@@ -164,7 +165,7 @@ class MirrorIT {
       pubsub.publishAll(topic, burst);
       String route = pubsub.subscription("quiet-it-bridge-" + suffix) + "->" + pulsarTopic;
       job = MirrorTestSupport.run(stack, "--bridgeId=quiet-it", "--pulsarSubscription=quiet-it",
-          "--prometheusPort=" + Scrape.freePort(), "--mirrorOrderMaxWait=3s", "--mirrorRoutes=" + route);
+          "--prometheusPort=" + Scrape.freePort(), "--mirrorOrderMaxWait=30s", "--mirrorRoutes=" + route);
       List<Message<byte[]>> relayed = MirrorTestSupport.drain(client, pulsarTopic, n, 120, 5);
       String meters = "route=\"" + route + "\"";
       assertThat(relayed).as("relayed within 2 minutes; released by maxWait: %s, received: %s",
