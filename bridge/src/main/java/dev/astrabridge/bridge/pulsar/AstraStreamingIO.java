@@ -466,6 +466,9 @@ public final class AstraStreamingIO {
      * bundle as big as a whole partition (Flink batch) does not keep every message alive until it ends.
      */
     public Write withMaxPendingMessages(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("withMaxPendingMessages: at least 1, got " + max);
+      }
       return toBuilder().setMaxPendingMessages(max).build();
     }
 

@@ -100,11 +100,11 @@ class MirrorIT {
       // Pub/Sub → Pulsar: exactly once, attributes → properties, ordering key → key, event_time → event time
       List<Message<byte[]>> relayedToPulsar = onPulsar.stream().filter(m -> "pubsub".equals(m.getProperty("side")))
           .collect(Collectors.toList());
-      String toPulsarRoute = "route=\"" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic + "\"";
+      String toPulsar = "route=\"" + pubsub.subscription("pair-it-bridge-" + suffix) + "->" + pulsarTopic + "\"";
       assertThat(relayedToPulsar).as("relayed Pub/Sub → Pulsar; the route's meters: received %s, loop-skipped %s,"
-              + " released by maxWait %s, published %s", Scrape.value("mirror_received_total", toPulsarRoute),
-          Scrape.value("mirror_loop_skipped_total", toPulsarRoute), Scrape.value("mirror_order_overdue_total", toPulsarRoute),
-          Scrape.value("mirror_published_total", toPulsarRoute)).hasSize(N);
+              + " released by maxWait %s, published %s", Scrape.value("mirror_received_total", toPulsar),
+          Scrape.value("mirror_loop_skipped_total", toPulsar), Scrape.value("mirror_order_overdue_total", toPulsar),
+          Scrape.value("mirror_published_total", toPulsar)).hasSize(N);
       Map<Integer, Message<byte[]>> pulsarBySeq = new HashMap<>();
       relayedToPulsar.forEach(m -> pulsarBySeq.put(Integer.parseInt(m.getProperty("seq")), m));
       assertThat(pulsarBySeq).hasSize(N);
@@ -125,7 +125,6 @@ class MirrorIT {
 
       // the metrics per route and direction, through the job's Prometheus endpoint: each side received its own N
       // (relayed) and the N relayed from the other side (stopped by the loop guard)
-      String toPulsar = toPulsarRoute;
       String toPubsub = "route=\"" + pulsarTopic + "->" + topic + "\"";
       for (String route : List.of(toPulsar, toPubsub)) {
         assertThat(Scrape.value("mirror_received_total", route)).as(route).isEqualTo(2 * N);
