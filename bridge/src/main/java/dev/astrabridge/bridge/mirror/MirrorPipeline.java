@@ -17,7 +17,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
+import dev.astrabridge.bridge.pubsub.PubsubRead;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -77,7 +77,7 @@ public final class MirrorPipeline {
     @Override
     public PCollection<DeadLetter> expand(PBegin begin) {
       PCollectionTuple relayed = begin
-          .apply("Read", PubsubIO.readMessagesWithAttributesAndMessageIdAndOrderingKey().fromSubscription(route.source))
+          .apply("Read", PubsubRead.fromSubscription(route.source).withIdleTimeout(settings.pubsubIdleTimeout))
           .apply("Relay", ParDo.of(new Relay.FromPubsub(route.source, options.getBridgeId(), options.getMirrorMaxHops(),
               options.getMirrorEventTimeAttribute(), meters(route, options)))
               .withOutputTags(Relay.RELAYED, TupleTagList.empty()));

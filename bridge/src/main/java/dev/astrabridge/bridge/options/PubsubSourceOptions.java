@@ -1,6 +1,7 @@
 package dev.astrabridge.bridge.options;
 
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Pub/Sub source (the emulator too, through --pubsubRootUrl). */
@@ -20,4 +21,13 @@ public interface PubsubSourceOptions extends PubsubOptions {
   String getPubsubTimestampAttribute();
 
   void setPubsubTimestampAttribute(String value);
+
+  @Description("Off Dataflow (Flink, DirectRunner): after this long without messages a Pub/Sub reader's watermark"
+      + " follows the clock, e.g. 10s (Beam's reader alone waits for a first message, then a whole minute of quiet)."
+      + " Dataflow's own source ignores it")
+  @Default.String("10s")
+  @TemplateRegex("^(\\d+(ms|s|m|h|d)|P[0-9A-Z.]+)$")
+  String getPubsubIdleTimeout();
+
+  void setPubsubIdleTimeout(String value);
 }

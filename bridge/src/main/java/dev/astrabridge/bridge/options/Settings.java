@@ -47,6 +47,8 @@ public final class Settings {
   public final boolean startFromEarliest;
   public final Instant startTimestamp;
   public final Duration pulsarIdleTimeout;
+  /** Off Dataflow, when a Pub/Sub reader that received nothing lets the watermark follow the clock. */
+  public final Duration pubsubIdleTimeout;
   /** Split the Pulsar source on the workers (see --pulsarSplitOnWorkers). */
   public final boolean pulsarSplitOnWorkers;
   public final AstraDbConnection astraDb;
@@ -78,6 +80,10 @@ public final class Settings {
     mode = choice("mode", o.getMode(), Mode.class);
     source = choice("source", o.getSource(), Source.class);
     pulsarIdleTimeout = duration("pulsarIdleTimeout", o.getPulsarIdleTimeout());
+    pubsubIdleTimeout = duration("pubsubIdleTimeout", o.getPubsubIdleTimeout());
+    if (pubsubIdleTimeout != null && pubsubIdleTimeout.getMillis() < 1) {
+      problems.add("--pubsubIdleTimeout=" + o.getPubsubIdleTimeout() + ": more than 0, e.g. 10s");
+    }
     String onWorkers = String.valueOf(o.getPulsarSplitOnWorkers()).toLowerCase(Locale.ROOT);
     if (!List.of("auto", "true", "false").contains(onWorkers)) {
       problems.add("--pulsarSplitOnWorkers=" + o.getPulsarSplitOnWorkers() + ": auto, true or false");

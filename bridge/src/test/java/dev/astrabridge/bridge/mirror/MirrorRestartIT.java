@@ -98,7 +98,10 @@ class MirrorRestartIT {
         Path checkpoint = latestCheckpoint(checkpoints).orElseThrow(() -> new AssertionError("no completed checkpoint"));
         List<String> resume = new ArrayList<>(args);
         resume.add("--savepointPath=" + checkpoint.toUri());
+        int metricsPort = dev.astrabridge.bridge.metrics.Scrape.freePort();
+        resume.add("--prometheusPort=" + metricsPort);
         second = start(resume, logs.resolve("second.log"));
+        long restartTime = System.currentTimeMillis();
         publisher.join();
 
         List<Message<byte[]>> inPulsar = MirrorTestSupport.drain(client, pulsarTopic, N, 240, 20);
@@ -111,8 +114,16 @@ class MirrorRestartIT {
         inPulsar.stream().collect(Collectors.groupingBy(m -> m.getProducerName() + (m.getPublishTime() < killedAt
             ? " first" : " second"), java.util.TreeMap::new, Collectors.summarizingLong(Message::getSequenceId)))
             .forEach((k, v) -> System.out.printf("mirror restart: producer %s job: %d messages, sequence ids %d..%d%n", k, v.getCount(), v.getMin(), v.getMax()));
+        // when the second job sent what it sent, in 15 s steps from its start (a restore that waits shows here)
+        System.out.printf("mirror restart: second job sent by second %s%n", inPulsar.stream()
+            .filter(m -> m.getPublishTime() >= restartTime)
+            .collect(Collectors.groupingBy(m -> (m.getPublishTime() - restartTime) / 15_000 * 15, java.util.TreeMap::new,
+                Collectors.counting())));
+        if (copies.size() != N) { // what the restored job counted: received, released by the bound, sent, dead letters
+          System.out.printf("mirror restart: the second job's meters:%n%s%n", mirrorMeters(metricsPort));
+        }
         assertThat(atKill).isGreaterThan(0).isLessThan(N);
-        assertThat(copies).hasSize(N);
+        assertThat(copies).as("distinct messages in Pulsar; missing: %s", missing(copies.keySet())).hasSize(N);
         assertThat(copies.values()).as("copies per message").allMatch(c -> c == 1);
         assertThat(inPulsar.stream().collect(Collectors.toMap(m -> m.getProperty("seq"), Function.identity())).keySet())
             .containsAll(Stream.iterate(0, i -> i + 1).limit(N).map(String::valueOf).collect(Collectors.toList()));
@@ -122,6 +133,18 @@ class MirrorRestartIT {
           second.destroyForcibly().waitFor();
         }
       }
+    }
+  }
+
+  private static String mirrorMeters(int port) {
+    try {
+      String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      return text.lines().filter(l -> l.startsWith("mirror_") || l.startsWith("dead_letter"))
+          .collect(Collectors.joining("\n"));
+    } catch (IOException | InterruptedException e) {
+      return "(no metrics: " + e + ")";
     }
   }
 

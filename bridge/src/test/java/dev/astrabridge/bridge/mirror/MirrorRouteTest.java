@@ -82,7 +82,7 @@ class MirrorRouteTest {
     BridgeOptions options = PipelineOptionsFactory.fromArgs("--mode=mirror", "--pulsarServiceUrl=pulsar+ssl://h:6651",
         "--mirrorRoutes=projects/p/subscriptions/s->projects/p/topics/t", "--mirrorDirection=sideways",
         "--bridgeId=has space", "--mirrorShards=0", "--mirrorAttributeOverflow=drop", "--pulsarSplitOnWorkers=sometimes",
-        "--mirrorOrderMaxWait=0s")
+        "--mirrorOrderMaxWait=0s", "--pubsubIdleTimeout=0s")
         .as(BridgeOptions.class);
     assertThatThrownBy(() -> BridgeMain.build(options))
         .hasMessageContaining("--mirrorDirection=sideways: valid: both, pubsub-to-pulsar, pulsar-to-pubsub")
@@ -92,6 +92,7 @@ class MirrorRouteTest {
         .hasMessageContaining("--mirrorShards=0: 1 to 1024")
         .hasMessageContaining("--mirrorAttributeOverflow=drop: valid: dead-letter, pack")
         .hasMessageContaining("--pulsarSplitOnWorkers=sometimes: auto, true or false")
-        .hasMessageContaining("--mirrorOrderMaxWait=0s: more than 0, e.g. 10s");
+        .hasMessageContaining("--mirrorOrderMaxWait=0s: more than 0, e.g. 10s")
+        .hasMessageContaining("--pubsubIdleTimeout=0s: more than 0, e.g. 10s");
   }
 }
