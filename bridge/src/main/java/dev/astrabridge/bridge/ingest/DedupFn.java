@@ -26,7 +26,10 @@ import org.joda.time.Duration;
  * <p>The input is keyed by a shard of the id ({@link #shardOf}, {@link #SHARDS} shards); each shard keeps the ids it
  * saw in one map (id → the sweep generation it arrived in) and one processing-time timer that sweeps out ids older
  * than {@code duration} every {@code duration / 4}. So an id is remembered for between {@code duration} and
- * {@code 1.25 × duration} (and never past its window's expiry: the runner drops a window's state then). One map entry
+ * {@code 1.25 × duration}. The step runs in the global window (a window scope is part of the id, see
+ * {@link DedupKeys.InFixedWindow}) and its timer holds no watermark: in event-time windows, or with Beam's default
+ * output timestamp for a processing-time timer, every window after this step would close only once the ids' state
+ * expired. One map entry
  * per id and one timer per shard, instead of a value and a timer per id: measured on the embedded Flink runner's
  * heap state, the per-id layout took about 780 bytes of heap per remembered id.
  */
@@ -75,7 +78,7 @@ public final class DedupFn extends DoFn<KV<Integer, KV<String, BridgeMessage>>, 
     Integer current = generation.read();
     seen.put(id, current == null ? 0 : current);
     if (!Boolean.TRUE.equals(sweeping.read())) {
-      sweep.offset(sweepInterval).setRelative();
+      sweep.withNoOutputTimestamp().offset(sweepInterval).setRelative();
       sweeping.write(true);
     }
     out.output(element.getValue().getValue());
@@ -101,7 +104,7 @@ public final class DedupFn extends DoFn<KV<Integer, KV<String, BridgeMessage>>, 
     expired.forEach(seen::remove);
     if (anyLeft) {
       generation.write(next);
-      sweep.offset(sweepInterval).setRelative();
+      sweep.withNoOutputTimestamp().offset(sweepInterval).setRelative();
     } else {
       generation.clear();
       sweeping.clear();

@@ -63,4 +63,23 @@ public final class DedupKeys extends DoFn<BridgeMessage, KV<String, BridgeMessag
         return null;
     }
   }
+
+  /**
+   * Scopes ids to their fixed event-time window (windows of {@code size} from the epoch, as {@code FixedWindows.of}
+   * assigns them): the same id in another window is another event.
+   */
+  public static final class InFixedWindow extends DoFn<KV<String, BridgeMessage>, KV<String, BridgeMessage>> {
+    private final long sizeMillis;
+
+    public InFixedWindow(org.joda.time.Duration size) {
+      this.sizeMillis = size.getMillis();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, BridgeMessage> element, @Timestamp org.joda.time.Instant timestamp,
+                        OutputReceiver<KV<String, BridgeMessage>> out) {
+      long start = timestamp.getMillis() - Math.floorMod(timestamp.getMillis(), sizeMillis);
+      out.output(KV.of(start + "/" + element.getKey(), element.getValue()));
+    }
+  }
 }

@@ -15,11 +15,10 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
+import dev.astrabridge.bridge.pubsub.PubsubRead;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -72,22 +71,25 @@ public final class IngestPipeline {
       deadLetters.add(split.get(lateTag).setCoder(AvroCoder.of(DeadLetter.class)));
     }
 
-    // 3. Deduplicate: within the event-time window for fixed windows, else for --dedupDuration of processing time
+    // 3. Deduplicate: within the event-time window for fixed windows, else for --dedupDuration of processing time.
+    // The window is part of the id, not the step's windowing: a stateful step in fixed windows holds its output
+    // watermark at each window's end until the window's state expires (end + allowed lateness), so the rollup
+    // windows after it would close --allowedLateness late
     if (settings.dedupBy != Settings.DedupBy.NONE) {
-      PCollection<BridgeMessage> scoped = settings.windowType == Settings.WindowType.FIXED
-          ? messages.apply("Dedup scope", Window.<BridgeMessage>into(FixedWindows.of(settings.windowSize))
-              .withAllowedLateness(settings.allowedLateness).discardingFiredPanes())
-          : messages;
-      messages = scoped
+      PCollection<KV<String, BridgeMessage>> ids = messages
           .apply("Dedup id", ParDo.of(new DedupKeys(settings.dedupBy, settings.dedupName, settings.payloadFormat, meters)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)));
+      if (settings.windowType == Settings.WindowType.FIXED) {
+        ids = ids.apply("Dedup scope", ParDo.of(new DedupKeys.InFixedWindow(settings.windowSize)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class)));
+      }
+      messages = ids
           .apply("Dedup shard", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
                   TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(BridgeMessage.class))))
               .via((KV<String, BridgeMessage> kv) -> KV.of(DedupFn.shardOf(kv.getKey()), kv)))
           .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class))))
           .apply("Deduplicate", ParDo.of(new DedupFn(settings.dedupDuration, meters)))
-          .setCoder(AvroCoder.of(BridgeMessage.class))
-          .apply("Rows as they arrive", Window.into(new GlobalWindows()));
+          .setCoder(AvroCoder.of(BridgeMessage.class));
     }
 
     // 4. Write rows
@@ -149,11 +151,8 @@ public final class IngestPipeline {
       return pipeline.apply("Read from Astra Streaming", read).apply("Envelope", AstraStreamingIO.toBridgeMessages(meters,
           settings.registeredSchema));
     }
-    PubsubIO.Read<org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage> read = PubsubIO.readMessagesWithAttributesAndMessageId()
-        .fromSubscription(options.getPubsubSubscription());
-    if (options.getPubsubIdAttribute() != null) {
-      read = read.withIdAttribute(options.getPubsubIdAttribute());
-    }
+    PubsubRead read = PubsubRead.fromSubscription(options.getPubsubSubscription())
+        .withIdAttribute(options.getPubsubIdAttribute()).withIdleTimeout(settings.pubsubIdleTimeout);
     // not read.withTimestampAttribute(...): PubsubIO fails the source on a message without a valid attribute;
     // the envelope step reads it and dead-letters such a message instead
     PCollectionTuple envelopes = pipeline.apply("Read from Pub/Sub", read)

@@ -88,6 +88,39 @@ public class IngestStepsTest {
     assertThat(counter(result, "duplicates")).isEqualTo(3);
   }
 
+  /**
+   * The dedup steps as the ingest job composes them for fixed windows (the window in the id, DedupFn in the global
+   * window) pass an id once per window and hold no watermark. Held, every event-time window after them (the rollups)
+   * stayed open until the ids' state expired: the window's expiry (end + allowed lateness) in a windowed stateful
+   * step, the dedup duration with Beam's default output timestamp for the sweep timer. Seen here as: an event arriving
+   * behind the watermark is late downstream (dropped by a window without lateness) only if the watermark went on.
+   */
+  @Test
+  public void theDedupStepsPassAnIdOncePerWindowAndDoNotHoldTheWatermarkOfTheStepsAfterThem() {
+    TestStream<KV<String, BridgeMessage>> stream = TestStream.create(KvCoder.of(StringUtf8Coder.of(),
+            AvroCoder.of(BridgeMessage.class)))
+        .addElements(TimestampedValue.of(KV.of("a", message("a1")), T0.plus(Duration.standardSeconds(1))),
+            TimestampedValue.of(KV.of("a", message("a2")), T0.plus(Duration.standardSeconds(3))),
+            TimestampedValue.of(KV.of("a", message("a3")), T0.plus(Duration.standardSeconds(7))))
+        .advanceWatermarkTo(T0.plus(Duration.standardSeconds(20)))
+        .addElements(TimestampedValue.of(KV.of("b", message("b1")), T0.plus(Duration.standardSeconds(2))))
+        .advanceWatermarkToInfinity();
+    PCollection<Long> counts = pipeline.apply(stream)
+        .apply("Dedup scope", ParDo.of(new DedupKeys.InFixedWindow(Duration.standardSeconds(5))))
+        .apply("Dedup shard", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+                TypeDescriptors.kvs(TypeDescriptors.strings(), org.apache.beam.sdk.values.TypeDescriptor.of(BridgeMessage.class))))
+            .via((KV<String, BridgeMessage> kv) -> KV.of(DedupFn.shardOf(kv.getKey()), kv)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(BridgeMessage.class))))
+        .apply("Deduplicate", ParDo.of(new DedupFn(Duration.standardMinutes(10), METERS)))
+        .apply("Rollup windows", org.apache.beam.sdk.transforms.windowing.Window.<BridgeMessage>into(
+            org.apache.beam.sdk.transforms.windowing.FixedWindows.of(Duration.standardSeconds(5)))
+            .withAllowedLateness(Duration.ZERO))
+        .apply(org.apache.beam.sdk.transforms.Combine.globally(org.apache.beam.sdk.transforms.Count.<BridgeMessage>combineFn())
+            .withoutDefaults());
+    PAssert.that(counts).containsInAnyOrder(1L, 1L); // a1 in [0, 5), a3 in [5, 10); a2 a duplicate, b1 late
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   public void eventsBehindTheWatermarkByMoreThanWindowAndLatenessAreDeadLettered() {
     // fixed 1-minute windows, 1 minute of allowed lateness: an event at 0 expires at 2 min
