@@ -47,7 +47,7 @@ public final class Settings {
   public final boolean startFromEarliest;
   public final Instant startTimestamp;
   public final Duration pulsarIdleTimeout;
-  /** Off Dataflow, when a Pub/Sub reader that received nothing lets the watermark follow the clock. */
+  /** Off Dataflow, after how long without messages a Pub/Sub reader's watermark follows the clock. */
   public final Duration pubsubIdleTimeout;
   /** Split the Pulsar source on the workers (see --pulsarSplitOnWorkers). */
   public final boolean pulsarSplitOnWorkers;
