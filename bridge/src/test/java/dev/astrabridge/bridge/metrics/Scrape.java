@@ -21,9 +21,11 @@ public final class Scrape {
   /** The exposition text of this JVM's endpoint; empty when none runs yet (nothing exposed so far). */
   public static String text() throws IOException, InterruptedException {
     int port = PrometheusEndpoint.port();
-    if (port < 0) {
-      return "";
-    }
+    return port < 0 ? "" : text(port);
+  }
+
+  /** The exposition text of the endpoint on {@code port} of this host (e.g. a job started in another JVM). */
+  public static String text(int port) throws IOException, InterruptedException {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
   }

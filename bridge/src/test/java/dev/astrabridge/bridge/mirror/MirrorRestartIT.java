@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.astrabridge.bridge.BridgeMain;
 import dev.astrabridge.bridge.PubsubTestClient;
+import dev.astrabridge.bridge.metrics.Scrape;
 import dev.astrabridge.localstack.LocalStack;
 import dev.astrabridge.localstack.LocalStackExtension;
 import java.io.IOException;
@@ -98,7 +99,7 @@ class MirrorRestartIT {
         Path checkpoint = latestCheckpoint(checkpoints).orElseThrow(() -> new AssertionError("no completed checkpoint"));
         List<String> resume = new ArrayList<>(args);
         resume.add("--savepointPath=" + checkpoint.toUri());
-        int metricsPort = dev.astrabridge.bridge.metrics.Scrape.freePort();
+        int metricsPort = Scrape.freePort();
         resume.add("--prometheusPort=" + metricsPort);
         second = start(resume, logs.resolve("second.log"));
         long restartTime = System.currentTimeMillis();
@@ -138,10 +139,7 @@ class MirrorRestartIT {
 
   private static String mirrorMeters(int port) {
     try {
-      String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      return text.lines().filter(l -> l.startsWith("mirror_") || l.startsWith("dead_letter"))
+      return Scrape.text(port).lines().filter(l -> l.startsWith("mirror_") || l.startsWith("dead_letter"))
           .collect(Collectors.joining("\n"));
     } catch (IOException | InterruptedException e) {
       return "(no metrics: " + e + ")";
